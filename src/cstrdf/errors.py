@@ -1,0 +1,84 @@
+"""One error hierarchy and one exit-code enum for the library and the command line.
+
+The CLI catches :class:`CstrdfError` in one place and exits with its ``exit_code``. "The data
+does not conform" (1) and "the command could not run" (2, 3, 4) never share a code.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """Exit codes of ``cstrdf``; documented in the README and in every ``--help``."""
+
+    OK = 0
+    #: the data does not conform (also: an ASK query answered false)
+    NOT_CONFORMING = 1
+    #: bad command line (argparse errors, unknown names, conflicting options)
+    USAGE = 2
+    #: input could not be read: missing or unreadable file, syntax error, bad encoding
+    INPUT = 3
+    #: a remote endpoint failed: refused, HTTP error, timeout
+    REMOTE = 4
+    #: a bug in cstrdf (an unexpected exception); sysexits' EX_SOFTWARE, so it is never
+    #: mistaken for "does not conform" (1) or "bad input" (3)
+    INTERNAL = 70
+
+
+class CstrdfError(Exception):
+    """Base of every error the CLI reports as ``cstrdf: error: <message>``."""
+
+    exit_code: ExitCode = ExitCode.INPUT
+
+    def __init__(self, message: str, exit_code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(CstrdfError):
+    """Input that cannot be used: ``str()`` is ``path:line:col: message`` (parts when known).
+
+    >>> str(InputError("expected '.'", path="data/events.ttl", line=42, column=7))
+    "data/events.ttl:42:7: expected '.'"
+    """
+
+    exit_code = ExitCode.INPUT
+
+    def __init__(
+        self,
+        message: str,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        where = [self.path] if self.path is not None else []
+        if self.line is not None:
+            where.append(str(self.line))
+            if self.column is not None:
+                where.append(str(self.column))
+        return ":".join(where + [" " + self.message]) if where else self.message
+
+
+class UsageError(CstrdfError):
+    """The command line asks for something that cannot be done (exit 2)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class RemoteError(CstrdfError):
+    """A remote endpoint could not be used (exit 4); the message names the endpoint."""
+
+    exit_code = ExitCode.REMOTE

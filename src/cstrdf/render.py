@@ -1,0 +1,221 @@
+"""The one module that writes to stdout and stderr: text, JSON and Turtle views of the reports.
+
+JSON output is a small versioned envelope: ``{"format_version": 1, "command": …, …}``; a
+contract test pins its keys. Bump ``FORMAT_VERSION`` when a key changes meaning or goes away.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Iterable, TextIO
+
+from cstrdf.namespaces import WELL_KNOWN_PREFIXES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cstrdf.anchor import AnchorResult
+    from cstrdf.canonical import FormatResult
+    from cstrdf.coverage import CoverageReport
+    from cstrdf.validate import ValidationReport
+
+FORMAT_VERSION = 1
+
+_BY_LENGTH = sorted(WELL_KNOWN_PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def _out(stream: TextIO | None) -> TextIO:
+    return stream if stream is not None else sys.stdout
+
+
+def shorten(term: str | None) -> str:
+    """An IRI as a prefixed name when a well-known prefix fits (for people, not for parsers)."""
+    if term is None:
+        return "-"
+    for prefix, namespace in _BY_LENGTH:
+        if term.startswith(namespace) and term != namespace:
+            return f"{prefix}:{term[len(namespace):]}"
+    if term.startswith("_:"):
+        return term
+    return f"<{term}>"
+
+
+def error(message: str, *, internal: bool = False) -> None:
+    """``cstrdf: error: <message>`` on stderr (one line per line of the message)."""
+    label = "internal error" if internal else "error"
+    for line in str(message).splitlines() or [""]:
+        print(f"cstrdf: {label}: {line}", file=sys.stderr)
+
+
+def note(message: str) -> None:
+    """A remark for people on stderr (progress, hints), never part of the output proper."""
+    print(message, file=sys.stderr)
+
+
+def _json(payload: dict, stream: TextIO | None) -> None:
+    out = _out(stream)
+    json.dump(payload, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def _envelope(command: str, **fields) -> dict:
+    return {"format_version": FORMAT_VERSION, "command": command, **fields}
+
+
+# -- coverage ------------------------------------------------------------------------------
+
+def coverage_summary(report: "CoverageReport") -> dict:
+    """The coverage numbers as a JSON-ready dict (also used inside the validate envelope)."""
+    return {
+        "sentences": report.sentences,
+        "covered": report.covered,
+        "excluded": report.excluded,
+        "missing": report.missing,
+        "percent": round(report.percent, 2),
+    }
+
+
+def coverage_line(report: "CoverageReport") -> str:
+    return (
+        f"Coverage: {report.percent:.1f} % of {report.sentences} sentences accounted for "
+        f"({report.covered} covered, {report.excluded} excluded, {report.missing} missing)"
+    )
+
+
+def coverage(report: "CoverageReport", fmt: str = "text", stream: TextIO | None = None) -> None:
+    """Per-sentence table (text) or envelope (json) for ``cstrdf coverage``."""
+    out = _out(stream)
+    if fmt == "json":
+        rows = [
+            {
+                "index": r.sentence.index,
+                "paragraph": r.sentence.paragraph,
+                "start": r.sentence.start,
+                "end": r.sentence.end,
+                "status": r.status,
+                "nodes": list(r.nodes),
+                "reason": r.reason,
+                "text": r.sentence.text,
+            }
+            for r in report.rows
+        ]
+        _json(_envelope("coverage", **coverage_summary(report), rows=rows), out)
+        return
+    print(f"{'#':>3}  {'par':>3}  {'status':<8}  text", file=out)
+    for row in report.rows:
+        text = " ".join(row.sentence.text.split())
+        excerpt = text[:60] + ("…" if len(text) > 60 else "")
+        status = "MISSING" if row.status == "missing" else row.status
+        print(f"{row.sentence.index:>3}  {row.sentence.paragraph:>3}  {status:<8}  {excerpt}", file=out)
+    print(coverage_line(report), file=out)
+
+
+# -- validate ------------------------------------------------------------------------------
+
+def validation_payload(report: "ValidationReport") -> dict:
+    """The validate envelope (``--format json``)."""
+    return _envelope(
+        "validate",
+        conforms=report.conforms,
+        shacl_conforms=report.shacl_conforms,
+        violations=report.violations,
+        warnings=report.warnings,
+        infos=report.infos,
+        triples=report.triples,
+        coverage=coverage_summary(report.coverage) if report.coverage is not None else None,
+        evidence_problems=report.evidence_problems,
+        evidence={
+            "selectors": report.evidence.selectors,
+            "problems": [
+                {"node": p.node, "selector": p.selector, "kind": p.kind, "message": p.message,
+                 "start": p.start, "end": p.end, "exact": p.exact}
+                for p in report.evidence.problems
+            ],
+        },
+        results=[
+            {"severity": r.severity, "focus": r.focus, "path": r.path, "message": r.message,
+             "component": r.component, "source_shape": r.source_shape, "value": r.value}
+            for r in report.results
+        ],
+    )
+
+
+def validation(report: "ValidationReport", fmt: str = "text", stream: TextIO | None = None) -> None:
+    """Print a validation report as text, json or turtle (the SHACL report graph)."""
+    out = _out(stream)
+    if fmt == "json":
+        _json(validation_payload(report), out)
+        return
+    if fmt == "turtle":
+        out.write(_shacl_turtle(report))
+        return
+    print(f"Conforms: {'yes' if report.conforms else 'no'}", file=out)
+    print(
+        f"Data: {report.triples} triples from {len(report.data_files)} files; "
+        f"shapes: {len(report.shape_files)} files",
+        file=out,
+    )
+    print(
+        f"SHACL: {report.violations} violations, {report.warnings} warnings, {report.infos} infos",
+        file=out,
+    )
+    for r in report.results:
+        path = f" {shorten(r.path)}" if r.path else ""
+        print(f"{r.severity.upper()} {shorten(r.focus)}{path}: {r.message or shorten(r.component)}", file=out)
+    print(
+        f"Evidence: {report.evidence.selectors} selectors checked, "
+        f"{len(report.evidence.problems)} problems",
+        file=out,
+    )
+    for p in report.evidence.problems:
+        print(f"EVIDENCE {shorten(p.node)}: {p.message}", file=out)
+    if report.coverage is None:
+        print("Coverage: not checked", file=out)
+    else:
+        print(coverage_line(report.coverage), file=out)
+        for row in report.coverage.rows:
+            if row.status == "missing":
+                text = " ".join(row.sentence.text.split())
+                print(f"MISSING sentence {row.sentence.index}: {text[:60]}{'…' if len(text) > 60 else ''}", file=out)
+
+
+def _shacl_turtle(report: "ValidationReport") -> str:
+    import rdflib
+
+    from cstrdf.canonical import canonical_turtle
+
+    graph = report.shacl_graph
+    if graph is None:  # no shapes: an empty, conforming SHACL report
+        graph = rdflib.Graph()
+        sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+        node = rdflib.BNode()
+        graph.add((node, rdflib.RDF.type, sh.ValidationReport))
+        graph.add((node, sh.conforms, rdflib.Literal(True)))
+    return canonical_turtle(graph, {"sh": "http://www.w3.org/ns/shacl#"})
+
+
+# -- anchor and fmt ------------------------------------------------------------------------
+
+def anchor(results: Iterable["AnchorResult"], *, check: bool, stream: TextIO | None = None) -> None:
+    """One line per file; problems go to stderr as errors."""
+    out = _out(stream)
+    for result in results:
+        for problem in result.problems:
+            error(str(problem))
+        if result.problems:
+            continue
+        if check:
+            state = "would change" if result.changed else "ok"
+        else:
+            state = "rewritten" if result.written else "unchanged"
+        print(f"{state}: {result.path} ({result.quotes} quotes, {result.anchored} to place)", file=out)
+
+
+def formatted(results: Iterable["FormatResult"], *, check: bool, stream: TextIO | None = None) -> None:
+    """One line per file that changes (or would), then a count."""
+    out = _out(stream)
+    results = list(results)
+    changed = [r for r in results if r.changed]
+    for result in changed:
+        print(f"{'would reformat' if check else 'reformatted'}: {result.path}", file=out)
+    verb = "would change" if check else "changed"
+    print(f"{len(results)} files checked, {len(changed)} {verb}", file=out)
