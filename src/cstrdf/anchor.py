@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from cstrdf.canonical import canonical_turtle, parse_turtle_file, write_atomically
+from cstrdf.canonical import parse_turtle_file, write_atomically
 from cstrdf.evidence import as_offset, expected_context
 from cstrdf.namespaces import OA, RDF, SOURCE_TEXT_IRI, XSD
 
@@ -104,6 +104,7 @@ def anchor_graph(graph, text: str, *, source_iri: str = SOURCE_TEXT_IRI) -> tupl
 
     quotes = anchored = 0
     problems: list[str] = []
+    foreign: dict[str, int] = {}
     selectors = sorted(
         ((s, o) for s, o in graph.subject_objects(exact_p) if isinstance(o, Literal)),
         key=lambda t: (str(t[1]), str(t[0])),
@@ -114,7 +115,9 @@ def anchor_graph(graph, text: str, *, source_iri: str = SOURCE_TEXT_IRI) -> tupl
         if resource is not None:
             sources = set(graph.objects(resource, has_source))
             if sources and URIRef(source_iri) not in sources:
-                continue  # a quote from some other text: not ours to place
+                for other in sources:
+                    foreign[str(other)] = foreign.get(str(other), 0) + 1
+                continue
         quotes += 1
         positions = []
         if resource is not None:
@@ -164,6 +167,8 @@ def anchor_graph(graph, text: str, *, source_iri: str = SOURCE_TEXT_IRI) -> tupl
                     graph.add((quote_selector, predicate, Literal(want)))
                 changed = True
         anchored += changed
+    for other, count in sorted(foreign.items()):
+        problems.append(f"{count} quotes have oa:hasSource <{other}>, not <{source_iri}>: not placed")
     return quotes, anchored, problems
 
 
@@ -173,11 +178,11 @@ def anchor_file(path: str | Path, source_text: str, *, check: bool = False) -> A
     A file with problems is left untouched.
     """
     path = Path(path)
-    graph, prefixes, header, original = parse_turtle_file(path)
-    quotes, anchored, messages = anchor_graph(graph, source_text)
+    turtle = parse_turtle_file(path)
+    quotes, anchored, messages = anchor_graph(turtle.graph, source_text)
     problems = tuple(AnchorProblem(path, m) for m in messages)
-    text = canonical_turtle(graph, prefixes, header=header)
-    changed = text != original
+    text = turtle.canonical()
+    changed = text != turtle.text
     written = changed and not check and not problems
     if written:
         write_atomically(path, text)

@@ -15,8 +15,9 @@ Layout (``cstrdf fmt``, ``cstrdf anchor`` and ``cstrdf build --check`` all use i
   when they hold a newline; local names that start with a digit or hold characters outside a
   safe subset of PN_LOCAL are written as full ``<IRI>``.
 
-Comments other than the leading block are not kept. Formatting is idempotent and the output
-parses to a graph isomorphic to the input.
+A comment block standing right above a subject (at column 0) moves with that subject; other
+comments (inside blocks, after the last subject) are not kept. Formatting is idempotent and the
+output parses to a graph isomorphic to the input.
 """
 
 from __future__ import annotations
@@ -76,6 +77,40 @@ def escape_string(value: str) -> str:
             out.append(char)
     quote = '"""' if long_form else '"'
     return quote + "".join(out) + quote
+
+
+_SUBJECT_START = re.compile(r"^(?:<([^>\s]*)>|([A-Za-z][A-Za-z0-9_.\-]*)?:((?:[A-Za-z0-9_\-]|\.(?=[A-Za-z0-9_\-]))*))")
+
+
+def subject_comments(text: str, prefixes: Mapping[str, str]) -> dict[str, str]:
+    """Comment blocks that stand right above a subject (a line at column 0), by subject IRI.
+
+    The canonical writer puts each such block back above its subject's block, so section
+    comments survive reformatting (they travel with the subject that follows them). The file's
+    leading comment block is not included; comments inside a block are not kept.
+    """
+    found: dict[str, str] = {}
+    lines = text.splitlines()
+    position = 0
+    header = leading_comments(text)
+    if header:  # skip the leading block
+        while position < len(lines) and (lines[position].strip().startswith("#") or not lines[position].strip()):
+            position += 1
+    pending: list[str] = []
+    for line in lines[position:]:
+        if line.startswith("#"):
+            pending.append(line.rstrip())
+            continue
+        if pending:
+            match = _SUBJECT_START.match(line)
+            if match:
+                iri = match.group(1)
+                if iri is None and (match.group(2) or "") in prefixes:
+                    iri = prefixes[match.group(2) or ""] + match.group(3)
+                if iri is not None:
+                    found[iri] = "\n".join(pending) if iri not in found else found[iri] + "\n" + "\n".join(pending)
+        pending = []
+    return found
 
 
 def leading_comments(text: str) -> str:
@@ -306,9 +341,13 @@ class _Writer:
         return (" ;\n" + indent).join(parts)
 
     # -- document ----------------------------------------------------------------------------
-    def blocks(self) -> list[str]:
+    def blocks(self, comments: Mapping[str, str]) -> list[str]:
         named = sorted((s for s in self.subjects if not isinstance(s, self.BNode)), key=str)
-        blocks = [self.term(s, "") + " " + self.predicate_lines(s, INDENT) + " ." for s in named]
+        blocks = []
+        for subject in named:
+            block = self.term(subject, "") + " " + self.predicate_lines(subject, INDENT) + " ."
+            comment = comments.get(str(subject))
+            blocks.append(comment + "\n" + block if comment else block)
         roots = [b for b in self.subjects if isinstance(b, self.BNode) and self.refs.get(b, 0) == 0 and b not in self.labels]
         blocks += sorted(self.term(b, "") + " ." for b in roots)
         labelled = sorted((b for b in self.labels if b in self.subjects), key=lambda b: self.labels[b])
@@ -317,12 +356,17 @@ class _Writer:
 
 
 def canonical_turtle(
-    graph: "rdflib.Graph", prefixes: Mapping[str, str] | None = None, *, header: str = ""
+    graph: "rdflib.Graph",
+    prefixes: Mapping[str, str] | None = None,
+    *,
+    header: str = "",
+    comments: Mapping[str, str] | None = None,
 ) -> str:
     """Write ``graph`` as canonical Turtle.
 
     ``prefixes`` are the prefixes to declare whether used or not (a file's own declarations);
-    ``header`` is a comment block to keep at the top.
+    ``header`` is a comment block to keep at the top; ``comments`` maps subject IRIs to a
+    comment block written above that subject (see :func:`subject_comments`).
 
     >>> import rdflib
     >>> g = rdflib.Graph().parse(data='<http://e/b> <http://e/p> 1 . <http://e/a> a <http://e/C> .', format="turtle")
@@ -334,7 +378,7 @@ def canonical_turtle(
     ex:b ex:p 1 .
     """
     writer = _Writer(graph, prefixes or {})
-    blocks = writer.blocks()
+    blocks = writer.blocks(comments or {})
     declared = dict(writer.used)
     declared.update(prefixes or {})
     prefix_lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(declared.items())]
@@ -356,8 +400,8 @@ class FormatResult:
     written: bool
 
 
-def parse_turtle_file(path: str | Path):
-    """(graph, prefixes, header) of a Turtle file; syntax errors are InputErrors with position."""
+def parse_turtle_file(path: str | Path) -> "TurtleFile":
+    """Read a Turtle file for rewriting; syntax errors are InputErrors with position."""
     import rdflib
 
     from cstrdf.rdfio import parse_into, read_rdf
@@ -365,7 +409,30 @@ def parse_turtle_file(path: str | Path):
     parsed = read_rdf(path, "turtle")
     graph = rdflib.Graph(bind_namespaces="none")
     parse_into(graph, parsed)
-    return graph, dict(parsed.prefixes), leading_comments(parsed.text), parsed.text
+    return TurtleFile(
+        path=Path(path),
+        graph=graph,
+        prefixes=dict(parsed.prefixes),
+        header=leading_comments(parsed.text),
+        comments=subject_comments(parsed.text, parsed.prefixes),
+        text=parsed.text,
+    )
+
+
+@dataclass
+class TurtleFile:
+    """A Turtle file read for rewriting: its graph plus what the canonical form keeps of it."""
+
+    path: Path
+    graph: "rdflib.Graph"
+    prefixes: dict[str, str]
+    header: str
+    comments: dict[str, str]
+    text: str
+
+    def canonical(self) -> str:
+        """The file's canonical text (for the graph as it is now)."""
+        return canonical_turtle(self.graph, self.prefixes, header=self.header, comments=self.comments)
 
 
 def write_atomically(path: str | Path, text: str) -> None:
@@ -389,9 +456,9 @@ def write_atomically(path: str | Path, text: str) -> None:
 
 def format_file(path: str | Path, *, check: bool = False) -> FormatResult:
     """Rewrite a Turtle file in canonical form (``check``: only tell whether it would change)."""
-    graph, prefixes, header, original = parse_turtle_file(path)
-    text = canonical_turtle(graph, prefixes, header=header)
-    changed = text != original
+    turtle = parse_turtle_file(path)
+    text = turtle.canonical()
+    changed = text != turtle.text
     if changed and not check:
         write_atomically(path, text)
     return FormatResult(path=Path(path), changed=changed, written=changed and not check)

@@ -205,7 +205,7 @@ COMMANDS: list[Command] = [
             "set oa:start/oa:end on its sibling oa:TextPositionSelector (created if missing) and "
             "oa:prefix/oa:suffix (32 code points of context). A quote that occurs several times "
             "needs an oa:prefix (or an existing oa:start) to tell which. Each file is rewritten "
-            "in canonical Turtle; comments other than the leading block are not kept."
+            "in canonical Turtle (see 'cstrdf fmt --help' for what happens to comments)."
         ),
         examples=(
             "cstrdf anchor data/facts/*.ttl",
@@ -224,8 +224,9 @@ COMMANDS: list[Command] = [
         help="rewrite Turtle files in canonical form",
         description=(
             "Rewrite Turtle files in the project's canonical form: sorted @prefix lines, one "
-            "block per subject, 'a' and rdfs:label first, blank nodes inline. Comments other "
-            "than the leading block are not kept. --check only reports."
+            "block per subject, 'a' and rdfs:label first, blank nodes inline. The leading "
+            "comment block stays on top; a comment block right above a subject (at column 0) "
+            "moves with that subject; other comments are dropped. --check only reports."
         ),
         examples=("cstrdf fmt ontology/*.ttl shapes/*.ttl", "cstrdf fmt --check data/facts/*.ttl"),
         exit_codes=(

@@ -205,9 +205,11 @@ def anchor(results: Iterable["AnchorResult"], *, check: bool, stream: TextIO | N
             continue
         if check:
             state = "would change" if result.changed else "ok"
+            detail = f"{result.quotes} quotes, {result.anchored} to place"
         else:
             state = "rewritten" if result.written else "unchanged"
-        print(f"{state}: {result.path} ({result.quotes} quotes, {result.anchored} to place)", file=out)
+            detail = f"{result.quotes} quotes, {result.anchored} placed"
+        print(f"{state}: {result.path} ({detail})", file=out)
 
 
 def formatted(results: Iterable["FormatResult"], *, check: bool, stream: TextIO | None = None) -> None:
