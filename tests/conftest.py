@@ -1,0 +1,83 @@
+"""Shared test helpers: the in-process CLI runner and small synthetic publications."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cstrdf import cli, resources
+from cstrdf.errors import ExitCode
+
+REPO = Path(__file__).resolve().parents[1]
+
+PREFIXES = """\
+@prefix cst: <https://w3id.org/cstrdf/ontology#> .
+@prefix cstid: <https://w3id.org/cstrdf/id/> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self):
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def run(capsys):
+    """``run(*args, expect=ExitCode.OK)``: call ``cli.main`` in-process, assert the exit code."""
+
+    def _run(*args, expect: int = ExitCode.OK) -> Result:
+        capsys.readouterr()
+        code = cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        assert code == expect, f"cstrdf {' '.join(map(str, args))} exited {code}, expected {int(expect)}\nstdout:\n{out}\nstderr:\n{err}"
+        return Result(code, out, err)
+
+    return _run
+
+
+@pytest.fixture(scope="session")
+def source_text() -> str:
+    return resources.read_source_text()
+
+
+def evidence(start: int, end: int, text: str, *, prefix: bool = True, source: str = "cstid:monitor-v8-i95-text") -> str:
+    """Turtle for one cst:evidence value pointing at ``text[start:end]``."""
+    exact = text[start:end]
+    context = ""
+    if prefix and text[max(0, start - 32):start]:
+        context += f" ; oa:prefix {json.dumps(text[max(0, start - 32):start], ensure_ascii=False)}"
+    if prefix and text[end:end + 32]:
+        context += f" ; oa:suffix {json.dumps(text[end:end + 32], ensure_ascii=False)}"
+    return (
+        f"[ a oa:SpecificResource ; oa:hasSource {source} ; oa:hasSelector "
+        f"[ a oa:TextQuoteSelector ; oa:exact {json.dumps(exact, ensure_ascii=False)}{context} ] , "
+        f"[ a oa:TextPositionSelector ; oa:start {start} ; oa:end {end} ] ]"
+    )
+
+
+@pytest.fixture
+def write(tmp_path):
+    """``write(name, content)``: a file in tmp_path (str content as UTF-8, bytes as is)."""
+
+    def _write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return _write
