@@ -1,0 +1,287 @@
+"""Load the publication (or any RDF files) into a triple store over the W3C protocols.
+
+The sources are parsed and staged locally first, so a syntax error anywhere means nothing is
+sent. The data then goes into a fresh temporary graph on the server — Graph Store HTTP Protocol
+POSTs where the store has it, SPARQL 1.1 ``INSERT DATA`` otherwise, in bounded chunks that
+never split a blank node's triples — and is counted there. Only a verified temporary graph is
+swapped in (``MOVE`` for ``--replace``, ``ADD`` otherwise); any failure before that drops the
+temporary graph and leaves the target graph as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from cstrdf.errors import RemoteError, UsageError
+from cstrdf.http import Credentials, credentials_for, request
+from cstrdf.publication import DATASET_IRI
+
+#: triples per request; a chunk may be a little larger to keep a blank-node group whole
+DEFAULT_CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class StorePreset:
+    """Where a store keeps its protocol endpoints, relative to the URL the user gives."""
+
+    name: str
+    query: str
+    update: str
+    graph_store: str | None
+    #: the query-string key of the Graph Store Protocol's graph parameter
+    graph_param: str
+    auth: str
+    note: str
+
+
+PRESETS: dict[str, StorePreset] = {
+    preset.name: preset
+    for preset in (
+        StorePreset("oxigraph", "/query", "/update", "/store", "graph", "basic",
+                    "Oxigraph server: URL of the server, e.g. http://127.0.0.1:7878"),
+        StorePreset("virtuoso", "/sparql", "/sparql-auth", "/sparql-graph-crud-auth", "graph-uri", "digest",
+                    "Virtuoso: URL of the HTTP server, e.g. http://127.0.0.1:8890; digest auth (dba)"),
+        StorePreset("fuseki", "/query", "/update", "/data", "graph", "basic",
+                    "Apache Jena Fuseki: URL of the dataset, e.g. http://127.0.0.1:3030/ds"),
+        StorePreset("graphdb", "", "/statements", "/rdf-graphs/service", "graph", "basic",
+                    "GraphDB: URL of the repository, e.g. http://127.0.0.1:7200/repositories/cstrdf"),
+        StorePreset("neptune", "/sparql", "/sparql", None, "graph", "basic",
+                    "Amazon Neptune: URL of the cluster, e.g. https://cluster:8182 (SPARQL Update only; "
+                    "IAM-signed requests are not supported, use a proxy)"),
+        StorePreset("generic", "", "", None, "graph", "basic",
+                    "any store: give --query-url, --update-url and optionally --graph-store-url"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """The resolved protocol URLs of one store."""
+
+    query: str
+    update: str
+    graph_store: str | None
+    graph_param: str
+    auth: str
+
+
+def resolve_endpoints(
+    endpoint: str,
+    store: str = "generic",
+    *,
+    query_url: str | None = None,
+    update_url: str | None = None,
+    graph_store_url: str | None = None,
+) -> Endpoints:
+    """Fill in a store's protocol URLs from its preset; explicit URLs win.
+
+    >>> resolve_endpoints("http://127.0.0.1:8890", "virtuoso").graph_store
+    'http://127.0.0.1:8890/sparql-graph-crud-auth'
+    """
+    if store not in PRESETS:
+        raise UsageError(f"unknown store {store!r} (known: {', '.join(PRESETS)})")
+    preset = PRESETS[store]
+    base = endpoint.rstrip("/")
+    if store == "generic":
+        query = query_url or endpoint
+        update = update_url or endpoint
+        graph_store = graph_store_url
+    else:
+        query = query_url or base + preset.query
+        update = update_url or base + preset.update
+        graph_store = graph_store_url or (base + preset.graph_store if preset.graph_store else None)
+    return Endpoints(query, update, graph_store, preset.graph_param, preset.auth)
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What ``load`` did."""
+
+    endpoint: str
+    graph: str
+    protocol: str
+    triples: int
+    triples_in_graph: int
+    chunks: int
+    replaced: bool
+    seconds: float
+
+
+Progress = Callable[[int, int], None]
+
+
+def load(
+    endpoint: str,
+    *,
+    store: str = "generic",
+    graph: str = DATASET_IRI,
+    replace: bool = False,
+    user: str | None = None,
+    sources: Sequence[str | Path] | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    timeout: float = 120.0,
+    query_url: str | None = None,
+    update_url: str | None = None,
+    graph_store_url: str | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Load ``sources`` (default: the whole publication) into ``graph`` at ``endpoint``.
+
+    The password comes from $CSTRDF_PASSWORD (or ~/.netrc), never from an argument.
+    Raises RemoteError (exit 4) on any failure, after removing the temporary graph.
+    """
+    started = time.monotonic()
+    urls = resolve_endpoints(endpoint, store, query_url=query_url, update_url=update_url,
+                             graph_store_url=graph_store_url)
+    credentials = credentials_for(endpoint, user, urls.auth)
+    staged = _stage(sources)
+    total = len(staged)
+    client = _Client(endpoint, urls, credentials, timeout)
+    temporary = f"{graph.rstrip('/#')}/.cstrdf-staging-{uuid.uuid4().hex}"
+    sent = 0
+    chunks = 0
+    protocol = "graph-store" if urls.graph_store else "update"
+    try:
+        client.drop(temporary)
+        for chunk in _chunks(staged, chunk_size):
+            client.append(temporary, chunk)
+            sent += len(chunk)
+            chunks += 1
+            if progress is not None:
+                progress(sent, total)
+        counted = client.count(temporary)
+        if counted != total:
+            raise RemoteError(
+                f"{endpoint}: the server holds {counted} triples after receiving {total}; nothing was changed"
+            )
+        client.swap(temporary, graph, replace)
+    except BaseException:
+        try:
+            client.drop(temporary)
+        except (RemoteError, OSError):
+            pass  # the server is gone: the staging graph (if any) never touched the target
+        raise
+    in_graph = client.count(graph)
+    if replace and in_graph != total:
+        raise RemoteError(f"{endpoint}: graph <{graph}> holds {in_graph} triples, {total} were loaded")
+    return LoadReport(endpoint, graph, protocol, total, in_graph, chunks, replace,
+                      time.monotonic() - started)
+
+
+def _stage(sources: Sequence[str | Path] | None):
+    """Parse everything first (a syntax error stops us before the server is touched)."""
+    from cstrdf.publication import load_store
+
+    store = load_store(sources) if sources is not None else load_store()
+    # one graph on the server: the triples of every part, duplicates merged
+    import pyoxigraph
+
+    merged = pyoxigraph.Store()
+    merged.extend(
+        pyoxigraph.Quad(q.subject, q.predicate, q.object, pyoxigraph.DefaultGraph())
+        for q in store.quads_for_pattern(None, None, None, None)
+    )
+    return list(merged.quads_for_pattern(None, None, None, None))
+
+
+def _chunks(quads: list, size: int) -> Iterator[list]:
+    """Chunks of about ``size`` triples; all triples sharing a blank node stay together
+    (a blank node means the same node only within one request)."""
+    import pyoxigraph
+
+    parent: dict = {}
+
+    def find(node):
+        parent.setdefault(node, node)
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:  # path compression
+            parent[node], node = root, parent[node]
+        return root
+
+    def blank_nodes(quad):
+        return [t for t in (quad.subject, quad.object) if isinstance(t, pyoxigraph.BlankNode)]
+
+    for quad in quads:
+        nodes = blank_nodes(quad)
+        if len(nodes) == 2:
+            a, b = find(nodes[0]), find(nodes[1])
+            if a != b:
+                parent[a] = b
+    groups: dict = {}
+    chunk: list = []
+    for quad in quads:
+        nodes = blank_nodes(quad)
+        if nodes:
+            groups.setdefault(find(nodes[0]), []).append(quad)
+            continue
+        chunk.append(quad)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    for group in groups.values():
+        chunk.extend(group)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _ntriples(quads: Iterable) -> bytes:
+    return "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads).encode("utf-8")
+
+
+class _Client:
+    """The few protocol operations ``load`` needs."""
+
+    def __init__(self, endpoint: str, urls: Endpoints, credentials: Credentials | None, timeout: float):
+        self.endpoint = endpoint
+        self.urls = urls
+        self.credentials = credentials
+        self.timeout = timeout
+
+    def _send(self, method: str, url: str, data: bytes, content_type: str, accept: str | None = None):
+        headers = {"Content-Type": content_type}
+        if accept:
+            headers["Accept"] = accept
+        return request(method, url, data=data, headers=headers, credentials=self.credentials,
+                       timeout=self.timeout, endpoint=self.endpoint)
+
+    def update(self, text: str) -> None:
+        self._send("POST", self.urls.update, urllib.parse.urlencode({"update": text}).encode(),
+                   "application/x-www-form-urlencoded")
+
+    def append(self, graph: str, quads: list) -> None:
+        if self.urls.graph_store:
+            url = f"{self.urls.graph_store}?{urllib.parse.urlencode({self.urls.graph_param: graph})}"
+            self._send("POST", url, _ntriples(quads), "application/n-triples")
+        else:
+            body = _ntriples(quads).decode("utf-8")
+            self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}")
+
+    def count(self, graph: str) -> int:
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        answer = self._send("POST", self.urls.query, urllib.parse.urlencode({"query": query}).encode(),
+                            "application/x-www-form-urlencoded", "application/sparql-results+json")
+        try:
+            bindings = json.loads(answer.body)["results"]["bindings"]
+            return int(bindings[0]["n"]["value"]) if bindings else 0
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise RemoteError(f"{self.endpoint}: the count query did not return SPARQL JSON results") from None
+
+    def drop(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def swap(self, temporary: str, graph: str, replace: bool) -> None:
+        if replace:
+            self.update(f"MOVE SILENT GRAPH <{temporary}> TO GRAPH <{graph}>")
+        else:
+            self.update(f"ADD SILENT GRAPH <{temporary}> TO GRAPH <{graph}> ; DROP SILENT GRAPH <{temporary}>")
