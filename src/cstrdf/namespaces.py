@@ -11,8 +11,9 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SH = "http://www.w3.org/ns/shacl#"
 
-#: the article text, the ``oa:hasSource`` of every evidence selector
-SOURCE_TEXT_IRI = CSTID + "monitor-v8-i95-text"
+#: the article, the ``oa:hasSource`` of every evidence selector (MODELING.md: the source is the
+#: article; its plain-text copy is data/source/monitor-v8-i95.txt)
+SOURCE_TEXT_IRI = CSTID + "monitor-v8-i95"
 
 #: prefixes the canonical writer may add when a file uses one of these namespaces without
 #: declaring it (a file's own declarations always win)
@@ -28,7 +29,7 @@ WELL_KNOWN_PREFIXES: dict[str, str] = {
     "prov": "http://www.w3.org/ns/prov#",
     "rdf": RDF,
     "rdfs": RDFS,
-    "schema": "https://schema.org/",
+    "schema": "http://schema.org/",
     "sh": SH,
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "time": "http://www.w3.org/2006/time#",
