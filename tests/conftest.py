@@ -52,7 +52,7 @@ def source_text() -> str:
     return resources.read_source_text()
 
 
-def evidence(start: int, end: int, text: str, *, prefix: bool = True, source: str = "cstid:monitor-v8-i95-text") -> str:
+def evidence(start: int, end: int, text: str, *, prefix: bool = True, source: str = "cstid:monitor-v8-i95") -> str:
     """Turtle for one cst:evidence value pointing at ``text[start:end]``."""
     exact = text[start:end]
     context = ""

@@ -72,7 +72,7 @@ def test_prefix_and_suffix_must_agree(source_text):
 
 def test_a_shorter_prefix_that_agrees_is_fine(source_text):
     start = source_text.index("Vladimir Putin")
-    body = (f'[ a oa:SpecificResource ; oa:hasSource cstid:monitor-v8-i95-text ; oa:hasSelector '
+    body = (f'[ a oa:SpecificResource ; oa:hasSource cstid:monitor-v8-i95 ; oa:hasSelector '
             f'[ a oa:TextQuoteSelector ; oa:exact "Vladimir Putin" ; oa:prefix "President " ; oa:suffix " made" ] , '
             f'[ a oa:TextPositionSelector ; oa:start {start} ; oa:end {start + 14} ] ]')
     assert check_evidence(_graph(f"cstid:putin cst:evidence {body} ."), source_text).ok
@@ -86,7 +86,7 @@ def test_a_shorter_prefix_that_agrees_is_fine(source_text):
         (("oa:start 0 ; oa:end 40", "oa:start 0 ; oa:end 99999"), "offsets"),
         (("oa:start 0 ; oa:end 40", "oa:start 30 ; oa:end 20"), "offsets"),
         ((", [ a oa:TextPositionSelector ; oa:start 0 ; oa:end 40 ]", ""), "missing-position"),
-        (("cstid:monitor-v8-i95-text", "cstid:monitor-v8-i95"), "source"),
+        (("oa:hasSource cstid:monitor-v8-i95 ;", "oa:hasSource cstid:some-other-text ;"), "source"),
     ],
 )
 def test_incomplete_or_broken_selectors(source_text, replace, kind):
@@ -96,7 +96,7 @@ def test_incomplete_or_broken_selectors(source_text, replace, kind):
 
 
 def test_a_missing_quote_selector(source_text):
-    body = "[ a oa:SpecificResource ; oa:hasSource cstid:monitor-v8-i95-text ; oa:hasSelector [ a oa:TextPositionSelector ; oa:start 0 ; oa:end 40 ] ]"
+    body = "[ a oa:SpecificResource ; oa:hasSource cstid:monitor-v8-i95 ; oa:hasSelector [ a oa:TextPositionSelector ; oa:start 0 ; oa:end 40 ] ]"
     graph = _graph(f"cstid:header cst:evidence {body} .")
     assert _kinds(check_evidence(graph, source_text)) == ["missing-quote"]
     assert evidence_spans(graph) == [(rdflib.URIRef("https://w3id.org/cstrdf/id/header"), 0, 40, None)]
@@ -119,7 +119,7 @@ def test_validate_reports_evidence_problems(run, write, source_text):
 
 def _quote(node: str, exact: str, extra: str = "", position: str = "") -> str:
     position_selector = f" , [ a oa:TextPositionSelector ; {position} ]" if position else ""
-    return (f"{node} cst:evidence [ a oa:SpecificResource ; oa:hasSource cstid:monitor-v8-i95-text ; "
+    return (f"{node} cst:evidence [ a oa:SpecificResource ; oa:hasSource cstid:monitor-v8-i95 ; "
             f'oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "{exact}"{extra} ]{position_selector} ] .\n')
 
 

@@ -4,7 +4,7 @@ The evidence model (the data follows it exactly)::
 
     cstid:some-node cst:evidence [
         a oa:SpecificResource ;
-        oa:hasSource cstid:monitor-v8-i95-text ;
+        oa:hasSource cstid:monitor-v8-i95 ;
         oa:hasSelector [ a oa:TextQuoteSelector ;
                          oa:exact "…" ; oa:prefix "…" ; oa:suffix "…" ] ,
                        [ a oa:TextPositionSelector ; oa:start 10 ; oa:end 42 ] ] .

@@ -99,13 +99,13 @@ class ParsedFile:
 def read_rdf(path: str | Path, rdf_format: str | RdfFormat | None = None) -> ParsedFile:
     """Read one RDF file and check its syntax (pyoxigraph); nothing is loaded yet."""
     path = Path(path)
+    data = read_bytes(path)
     if rdf_format is None:
         fmt = guess_format(path)
     elif isinstance(rdf_format, str):
         fmt = by_name(rdf_format)
     else:
         fmt = rdf_format
-    data = read_bytes(path)
     text = decode_utf8(data, path)
     prefixes = check_syntax(data, path, fmt)
     return ParsedFile(path=path, text=text, format=fmt, prefixes=prefixes)

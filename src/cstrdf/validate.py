@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from cstrdf import resources
 from cstrdf.coverage import CoverageReport, coverage, read_exclusions
+from cstrdf.errors import InputError
 from cstrdf.evidence import EvidenceReport, check_evidence
 from cstrdf.namespaces import SH
 
@@ -125,18 +126,24 @@ def _results(report_graph) -> list[ValidationResult]:
 def run_shacl(data_graph, shapes_graph, ontology_graph=None):
     """pyshacl with no inference, SHACL-AF enabled, warnings allowed. Returns the report graph."""
     import pyshacl
+    from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, RuleLoadError, ShapeLoadError
 
-    _conforms, report_graph, _text = pyshacl.validate(
-        data_graph,
-        shacl_graph=shapes_graph,
-        ont_graph=ontology_graph,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        abort_on_first=False,
-        meta_shacl=False,
-        debug=False,
-    )
+    try:
+        _conforms, report_graph, _text = pyshacl.validate(
+            data_graph,
+            shacl_graph=shapes_graph,
+            ont_graph=ontology_graph,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            abort_on_first=False,
+            meta_shacl=False,
+            debug=False,
+        )
+    except (ShapeLoadError, ConstraintLoadError, RuleLoadError, ReportableRuntimeError) as error:
+        # the shapes are input: a shape pyshacl cannot use is an input error, not a crash
+        message = " ".join(str(getattr(error, "message", error)).split())
+        raise InputError(f"the SHACL shapes cannot be used: {message}") from error
     return report_graph
 
 
