@@ -265,3 +265,12 @@ def test_wheel_installed_in_a_fresh_venv_validates_outside_the_checkout(tmp_path
     assert installed.returncode == in_checkout
     assert installed_payload["triples"] == checkout_payload["triples"]
     assert installed_payload["coverage"] == checkout_payload["coverage"]
+
+
+@pytest.mark.parametrize("module", ["errors", "formats", "sentences", "canonical", "anchor", "resources"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"cstrdf.{module}"), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
