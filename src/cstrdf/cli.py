@@ -239,8 +239,17 @@ COMMANDS: list[Command] = [
 ]
 
 
+def _register_more_commands() -> None:
+    """Commands defined in other modules (kept out of this file so each stays small)."""
+    from cstrdf.cli_publish import PUBLISH_COMMANDS
+
+    known = {c.name for c in COMMANDS}
+    COMMANDS.extend(c for c in PUBLISH_COMMANDS if c.name not in known)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command of :data:`COMMANDS`."""
+    _register_more_commands()
     codes = "\n".join(f"  {int(c):>2}  {t}" for c, t in sorted(EXIT_CODES_TEXT.items()))
     parser = argparse.ArgumentParser(
         prog="cstrdf",

@@ -98,7 +98,7 @@ def read_quads(file: str | Path, graph: "pyoxigraph.NamedNode | pyoxigraph.Defau
     quads = []
     try:
         for item in pyoxigraph.parse(input=data, format=fmt.oxigraph(), base_iri=file_base_iri(file)):
-            if isinstance(item, pyoxigraph.Quad):
+            if fmt.datasets:  # a quad format keeps the graphs it names
                 quads.append(item)
             else:
                 quads.append(pyoxigraph.Quad(item.subject, item.predicate, item.object, graph))

@@ -221,3 +221,96 @@ def formatted(results: Iterable["FormatResult"], *, check: bool, stream: TextIO 
         print(f"{'would reformat' if check else 'reformatted'}: {result.path}", file=out)
     verb = "would change" if check else "changed"
     print(f"{len(results)} files checked, {len(changed)} {verb}", file=out)
+
+
+# -- build, info, load, serve --------------------------------------------------------------
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def build_report(report, fmt: str = "text", *, check: bool = False, stream: TextIO | None = None) -> None:
+    """The files ``build`` wrote, or (``--check``) the files that are not canonical."""
+    if fmt == "json":
+        _json(_envelope(
+            "build", ok=report.ok, out=str(report.out), triples=report.triples,
+            graphs=[{"graph": g, "triples": n} for g, n in report.graphs],
+            distributions=[{"file": str(d.path), "format": d.format, "media_type": d.media_type,
+                            "bytes": d.bytes, "sha256": d.sha256} for d in report.distributions],
+            not_canonical=[str(p) for p in report.not_canonical],
+        ), stream)
+        return
+    out = _out(stream)
+    if check:
+        for path in report.not_canonical:
+            print(f"not canonical: {path} (run: cstrdf fmt {path})", file=out)
+        print("all hand-edited Turtle files are canonical" if report.ok
+              else f"{len(report.not_canonical)} file(s) not canonical", file=out)
+        return
+    print(f"{report.triples} triples in {len(report.graphs)} graphs written to {report.out}/", file=out)
+    width = max((len(d.path.name) for d in report.distributions), default=0)
+    for d in report.distributions:
+        print(f"  {d.path.name:<{width}}  {_size(d.bytes):>10}  sha256:{d.sha256[:16]}…  {d.media_type}", file=out)
+    print(f"  {'void.ttl':<{width}}  VoID/DCAT description", file=out)
+
+
+def publication_info(info, fmt: str = "text", stream: TextIO | None = None) -> None:
+    """The counts of ``cstrdf info``."""
+    if fmt == "json":
+        payload = {k: v for k, v in info.__dict__.items() if k not in ("graphs", "entities_by_class")}
+        payload["graphs"] = [{"graph": g, "triples": n} for g, n in info.graphs]
+        payload["entities_by_class"] = [{"class": c, "count": n} for c, n in info.entities_by_class]
+        _json(_envelope("info", **payload), stream)
+        return
+    out = _out(stream)
+    print(f"triples: {info.triples}", file=out)
+    for graph, n in info.graphs:
+        print(f"  {shorten(graph):<40} {n:>7}", file=out)
+    print(f"ontology: {info.ontology_classes} classes, {info.ontology_properties} properties", file=out)
+    print(f"text-derived nodes: {info.text_derived_nodes} ({info.facts} reported facts, "
+          f"{info.quotations} quotations, {info.claims} claims) with {info.evidence_selectors} selectors", file=out)
+    print(f"wikidata links: {info.wikidata_links}", file=out)
+    print("entities by class:", file=out)
+    for cls, n in info.entities_by_class:
+        print(f"  {shorten(cls):<40} {n:>7}", file=out)
+
+
+def progress_bar(label: str, stream: TextIO | None = None):
+    """A callback ``(done, total)`` drawing a one-line bar on a terminal; None elsewhere."""
+    out = stream if stream is not None else sys.stderr
+    if not out.isatty():
+        return None
+
+    def draw(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        out.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} triples")
+        if done >= total:
+            out.write("\n")
+        out.flush()
+
+    return draw
+
+
+def load_report(report, fmt: str = "text", stream: TextIO | None = None) -> None:
+    """What ``load`` did."""
+    if fmt == "json":
+        _json(_envelope("load", **{k: v for k, v in report.__dict__.items()}), stream)
+        return
+    verb = "replaced" if report.replaced else "added to"
+    print(f"{report.triples} triples {verb} <{report.graph}> at {report.endpoint} "
+          f"({report.protocol}, {report.chunks} chunk(s), {report.seconds:.2f} s); "
+          f"the graph now holds {report.triples_in_graph} triples", file=_out(stream))
+
+
+def serve_banner(url: str, stream: TextIO | None = None) -> None:
+    """Where the endpoint listens and how to ask it something."""
+    out = _out(stream)
+    print(f"SPARQL endpoint: {url}", file=out)
+    print(f"try: cstrdf query q01-members-at-moscow-summit --endpoint {url}", file=out)
+    print("press Ctrl-C to stop", file=out)
+    out.flush()
