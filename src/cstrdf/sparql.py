@@ -1,0 +1,639 @@
+"""Run SPARQL queries: locally (rdflib or pyoxigraph) over the publication or given files, or
+remotely on any SPARQL 1.1 endpoint (SPARQLWrapper).
+
+Everything returns a :class:`cstrdf.results.QueryResult`; nothing prints.
+
+Local data is loaded as one named graph per part of the publication (ontology, facts, context:
+see :mod:`cstrdf.publication`), or the given files into the default graph, and queried with the
+*union default graph*, so a query without ``GRAPH`` sees everything.
+
+Parameters (``params={"resource": "cstid:joint-command-proposal"}``) are never spliced into the
+query text as text. Each value is first read as one RDF term (:func:`parse_param_value`):
+
+* ``<…>`` is an IRI (absolute; the characters SPARQL forbids in IRIs are refused);
+* ``prefix:local`` is an IRI when the prefix is declared by the query or is a well-known
+  prefix of the project (``cst:``, ``cstid:``, ``schema:`` …); an unknown prefix is an error;
+* ``"…"``, ``"…"@lang``, ``"…"^^<iri>`` or ``"…"^^prefix:local`` is that literal, the text
+  between the outer quotes taken as it is;
+* anything else is a plain literal (``xsd:string``) with exactly that text.
+
+The terms are then written, escaped, into a ``VALUES`` clause appended after the query (the
+SPARQL 1.1 grammar's trailing ``ValuesClause``, joined with the query's solutions before
+ORDER BY and projection), and the new query is parsed again to check that its ``VALUES`` holds
+exactly those terms. The same query text then runs on every engine, local or remote. A value
+with a backslash followed by ``u`` or ``U`` is refused: SPARQL decodes ``\\u`` escapes before
+parsing and engines disagree on how, so such a value cannot be passed portably.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from cstrdf.errors import InputError, RemoteError, UsageError
+from cstrdf.namespaces import WELL_KNOWN_PREFIXES
+from cstrdf.results import IRI, BlankNode, Literal, QueryResult, Term, escape_string
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cstrdf.catalogue import CatalogueQuery
+
+ENGINES = ("oxigraph", "rdflib")
+DEFAULT_ENGINE = "oxigraph"
+
+#: the environment variable that holds the password for ``user=``
+PASSWORD_ENV = "CSTRDF_PASSWORD"
+
+_OXIGRAPH_QUERY_ERROR = re.compile(r"^error at (\d+):(\d+): (.*)$", re.S)
+_VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_PNAME = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*)?:([A-Za-z0-9_](?:[A-Za-z0-9_.:-]*[A-Za-z0-9_:-])?)?$")
+_QUOTED_LITERAL = re.compile(r'^"(.*)"(?:@([A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^(<[^>]*>|[A-Za-z][A-Za-z0-9_.-]*:\S*))?$', re.S)
+_PREFIX_DECL = re.compile(r"(?im)^\s*PREFIX\s+([A-Za-z][A-Za-z0-9_.-]*)?:\s*<([^>\s]*)>")
+
+
+# -- preparing a query ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query checked for syntax, with its parameters bound: ready to run anywhere.
+
+    ``text`` is what is sent to the engine; ``kind`` is ``select``, ``ask`` or ``construct``
+    (CONSTRUCT and DESCRIBE); ``prefixes`` are the query's PREFIX declarations.
+    """
+
+    text: str
+    kind: str
+    prefixes: Mapping[str, str] = field(default_factory=dict)
+    source: str | None = None
+    bindings: Mapping[str, Term] = field(default_factory=dict)
+
+
+def syntax_error(error: SyntaxError, source: str | None) -> InputError:
+    """pyoxigraph's ``error at LINE:COL: message`` as ``InputError(source, line, col)``."""
+    message = error.msg if isinstance(error.msg, str) else str(error)
+    match = _OXIGRAPH_QUERY_ERROR.match(message or "")
+    if match:
+        return InputError(
+            match.group(3).strip(), path=source or "query", line=int(match.group(1)), column=int(match.group(2))
+        )
+    return InputError(message or "SPARQL syntax error", path=source or "query")
+
+
+def query_kind(text: str, source: str | None = None) -> str:
+    """``select``, ``ask`` or ``construct`` (also DESCRIBE); a syntax error is an InputError.
+
+    The check is pyoxigraph's SPARQL 1.1 parser, which reports line and column.
+
+    >>> query_kind("ASK {}")
+    'ask'
+    """
+    import pyoxigraph
+
+    try:
+        answer = pyoxigraph.Store().query(text)
+    except SyntaxError as error:
+        raise syntax_error(error, source) from None
+    if isinstance(answer, pyoxigraph.QueryBoolean):
+        return "ask"
+    if isinstance(answer, pyoxigraph.QueryTriples):
+        return "construct"
+    return "select"
+
+
+def declared_prefixes(text: str) -> dict[str, str]:
+    """The ``PREFIX`` declarations at the start of lines of a query (for display and values)."""
+    return {prefix or "": namespace for prefix, namespace in _PREFIX_DECL.findall(text)}
+
+
+def parse_param_value(value: str, prefixes: Mapping[str, str] | None = None) -> Term:
+    """Read a ``--param`` value as one RDF term (rules in the module docstring).
+
+    >>> parse_param_value("cstid:russia")
+    IRI(value='https://w3id.org/cstrdf/id/russia')
+    >>> parse_param_value('x" } ; DROP ALL ; {')
+    Literal(lexical='x" } ; DROP ALL ; {', datatype=None, language=None)
+    """
+    table = {**WELL_KNOWN_PREFIXES, **dict(prefixes or {})}
+    if value.startswith("<") and value.endswith(">") and len(value) >= 2:
+        return IRI(_checked_iri(value[1:-1], value))
+    quoted = _QUOTED_LITERAL.match(value)
+    if quoted and len(value) >= 2:
+        lexical, language, datatype = quoted.groups()
+        if language:
+            return Literal(lexical, language=language.lower())
+        if datatype:
+            return Literal(lexical, datatype=_iri_of(datatype, table, value))
+        return Literal(lexical)
+    if _PNAME.match(value):
+        return IRI(_iri_of(value, table, value))
+    return Literal(value)
+
+
+def _iri_of(reference: str, prefixes: Mapping[str, str], original: str) -> str:
+    if reference.startswith("<"):
+        return _checked_iri(reference[1:-1], original)
+    prefix, _, local = reference.partition(":")
+    if prefix not in prefixes:
+        raise UsageError(
+            f"unknown prefix {prefix + ':'!r} in parameter value {original!r}; write a full IRI "
+            f"as <…>, or a literal as \"…\""
+        )
+    return _checked_iri(prefixes[prefix] + local, original)
+
+
+def _checked_iri(iri: str, original: str) -> str:
+    if _IRI_FORBIDDEN.search(iri) or not _ABSOLUTE_IRI.match(iri):
+        raise UsageError(f"not an absolute IRI: {original!r}")
+    return iri
+
+
+def term_to_sparql(term: Term) -> str:
+    """A term as SPARQL syntax (IRIs in ``<>``, literals quoted and escaped)."""
+    if isinstance(term, BlankNode):
+        raise UsageError("a blank node cannot be passed as a parameter")
+    return term.n3()
+
+
+def _rdflib_term(term: Term):
+    import rdflib
+
+    if isinstance(term, IRI):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, BlankNode):
+        return rdflib.BNode(term.id)
+    return rdflib.Literal(
+        term.lexical, lang=term.language, datatype=rdflib.URIRef(term.datatype) if term.datatype else None
+    )
+
+
+def _walk_variables(node, found: set[str]) -> None:
+    from rdflib.term import Variable
+
+    if isinstance(node, Variable):
+        found.add(str(node))
+    elif isinstance(node, dict):
+        for value in node.values():
+            _walk_variables(value, found)
+    elif isinstance(node, (list, tuple, set, frozenset)):
+        for value in node:
+            _walk_variables(value, found)
+
+
+def _parse_with_rdflib(text: str, source: str | None):
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = parseQuery(text)
+        return parsed, translateQuery(parsed)
+    except Exception as error:  # pyparsing or algebra errors
+        line, col = getattr(error, "lineno", None), getattr(error, "col", None)
+        raise InputError(f"cannot bind parameters: {error}", path=source or "query", line=line, column=col) from None
+
+
+def bind_parameters(
+    text: str, params: Mapping[str, str], *, source: str | None = None, allowed: Sequence[str] | None = None
+) -> tuple[str, dict[str, Term]]:
+    """Bind ``params`` (name → value as given on the command line) into ``text``.
+
+    Returns the new query text, with a trailing ``VALUES`` clause, and the bound terms.
+    ``allowed`` (the parameters a catalogue query declares) restricts the names.
+
+    >>> text, terms = bind_parameters("SELECT ?r WHERE { ?r ?p ?o }", {"r": "cstid:russia"})
+    >>> text.splitlines()[-1]
+    'VALUES ( ?r ) { ( <https://w3id.org/cstrdf/id/russia> ) }'
+    """
+    if not params:
+        return text, {}
+    for name in params:
+        if not _VARNAME.match(name):
+            raise UsageError(f"bad parameter name {name!r}: use a SPARQL variable name without '?'")
+        if allowed is not None and name not in allowed:
+            known = ", ".join(allowed) if allowed else "none"
+            raise UsageError(f"the query takes no parameter {name!r} (its parameters: {known})")
+    parsed, query = _parse_with_rdflib(text, source)
+    if "valuesClause" in parsed[1]:
+        raise UsageError("the query already ends with a VALUES clause: --param cannot be used with it")
+    variables: set[str] = set()
+    _walk_variables(query.algebra, variables)
+    for name in params:
+        if name not in variables:
+            raise UsageError(f"--param {name}: the query has no variable ?{name}")
+    prefixes = {str(p): str(ns) for p, ns in query.prologue.namespace_manager.namespaces()}
+    prefixes = {**declared_prefixes(text), **prefixes}
+    terms: dict[str, Term] = {}
+    for name, value in params.items():
+        if re.search(r"\\[uU]", value):
+            raise UsageError(
+                f"--param {name}: a backslash followed by 'u' or 'U' cannot be passed portably "
+                "(SPARQL decodes \\u escapes before parsing)"
+            )
+        terms[name] = parse_param_value(value, prefixes)
+    names = list(terms)
+    clause = (
+        "VALUES ( " + " ".join("?" + n for n in names) + " ) { ( "
+        + " ".join(term_to_sparql(terms[n]) for n in names) + " ) }"
+    )
+    bound = text + ("" if text.endswith("\n") else "\n") + clause
+    _verify_binding(text, bound, names, terms, source)
+    return bound, terms
+
+
+def _values_tables(node, found: list) -> list:
+    """Every VALUES table (``res``: a list of dicts variable → term) in an rdflib algebra."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(node, CompValue):
+        if node.name == "values" and "res" in node:
+            found.append(node["res"])
+        for value in node.values():
+            _values_tables(value, found)
+    elif isinstance(node, dict):
+        for value in node.values():
+            _values_tables(value, found)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _values_tables(value, found)
+    return found
+
+
+def _verify_binding(
+    original: str, bound: str, names: list[str], terms: Mapping[str, Term], source: str | None
+) -> None:
+    """Parse the bound query: it must hold exactly one VALUES table more than the original,
+    with the intended variables and terms in one row."""
+    from rdflib.term import Variable
+
+    _, before = _parse_with_rdflib(original, source)
+    _, after = _parse_with_rdflib(bound, source)
+    old = [repr(table) for table in _values_tables(before.algebra, [])]
+    new = _values_tables(after.algebra, [])
+    added = list(new)
+    for table in new:
+        if repr(table) in old:
+            old.remove(repr(table))
+            added.remove(table)
+    want = {Variable(n): _rdflib_term(terms[n]) for n in names}
+    ok = not old and len(added) == 1 and len(added[0]) == 1
+    if ok:
+        row = added[0][0]
+        ok = set(row) == set(want) and all(_same_term(row[v], want[v]) for v in want)
+    if not ok:
+        raise UsageError("a parameter value cannot be bound safely (it does not survive parsing unchanged)")
+
+
+def _same_term(parsed, wanted) -> bool:
+    import rdflib
+
+    if isinstance(wanted, rdflib.Literal):
+        return (
+            isinstance(parsed, rdflib.Literal)
+            and str(parsed) == str(wanted)
+            and (parsed.language or None) == (wanted.language or None)
+            and (parsed.datatype or None) == (wanted.datatype or None)
+        )
+    return type(parsed) is type(wanted) and str(parsed) == str(wanted)
+
+
+def prepare(
+    text: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    source: str | None = None,
+    allowed_params: Sequence[str] | None = None,
+) -> PreparedQuery:
+    """Check a query's syntax and bind its parameters.
+
+    >>> prepare("SELECT * WHERE { ?s ?p ?o }").kind
+    'select'
+    """
+    kind = query_kind(text, source)
+    bound, terms = bind_parameters(text, params or {}, source=source, allowed=allowed_params)
+    if terms:
+        query_kind(bound, source)  # the bound text must be valid for pyoxigraph too
+    return PreparedQuery(text=bound, kind=kind, prefixes=declared_prefixes(text), source=source, bindings=terms)
+
+
+# -- local engines --------------------------------------------------------------------------
+
+class LocalStore:
+    """RDF files loaded into one local engine, ready for many queries.
+
+    >>> store = LocalStore("oxigraph")
+    >>> store.query(prepare("ASK { ?s a ?class }")).boolean
+    True
+    """
+
+    def __init__(self, engine: str = DEFAULT_ENGINE, data: Sequence[str | Path] | None = None) -> None:
+        if engine not in ENGINES:
+            raise UsageError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
+        self.engine = engine
+        self.data = tuple(Path(p) for p in data) if data else None
+        self._store = self._load_oxigraph() if engine == "oxigraph" else self._load_rdflib()
+
+    def _load_oxigraph(self):
+        from cstrdf.publication import load_store
+
+        return load_store(self.data) if self.data else load_store()
+
+    def _load_rdflib(self):
+        from cstrdf.publication import parts
+        from cstrdf.rdfio import load_dataset, load_graph
+
+        if self.data:
+            return load_graph(self.data)
+        dataset = load_dataset({part.graph: part.files for part in parts()})
+        dataset.default_union = True
+        return dataset
+
+    def query(self, prepared: PreparedQuery) -> QueryResult:
+        """Run a prepared query; returns the result with the query's prefixes for display."""
+        if self.engine == "oxigraph":
+            return self._query_oxigraph(prepared)
+        return self._query_rdflib(prepared)
+
+    def _query_oxigraph(self, prepared: PreparedQuery) -> QueryResult:
+        import pyoxigraph
+
+        try:
+            answer = self._store.query(prepared.text, use_default_graph_as_union=True)
+            if isinstance(answer, pyoxigraph.QueryBoolean):
+                return QueryResult("ask", boolean=bool(answer), prefixes=prepared.prefixes)
+            if isinstance(answer, pyoxigraph.QueryTriples):
+                triples = tuple(
+                    (_from_oxigraph(t.subject), _from_oxigraph(t.predicate), _from_oxigraph(t.object))
+                    for t in answer
+                )
+                return QueryResult("construct", triples=triples, prefixes=prepared.prefixes)
+            variables = tuple(v.value for v in answer.variables)
+            rows = tuple(tuple(_from_oxigraph(solution[i]) for i in range(len(variables))) for solution in answer)
+            return QueryResult("select", variables=variables, rows=rows, prefixes=prepared.prefixes)
+        except SyntaxError as error:
+            raise syntax_error(error, prepared.source) from None
+        except OSError as error:
+            raise InputError(f"query failed: {error}", path=prepared.source) from None
+
+    def _query_rdflib(self, prepared: PreparedQuery) -> QueryResult:
+        try:
+            answer = self._store.query(prepared.text)
+        except Exception as error:  # rdflib raises many types for a query it cannot run
+            raise InputError(f"rdflib cannot run the query: {error}", path=prepared.source or "query") from None
+        if answer.type == "ASK":
+            return QueryResult("ask", boolean=bool(answer.askAnswer), prefixes=prepared.prefixes)
+        if answer.type in ("CONSTRUCT", "DESCRIBE"):
+            triples = tuple(
+                (_from_rdflib(s), _from_rdflib(p), _from_rdflib(o)) for s, p, o in answer.graph
+            )
+            return QueryResult("construct", triples=triples, prefixes=prepared.prefixes)
+        variables = tuple(str(v) for v in answer.vars)
+        rows = tuple(tuple(_from_rdflib(value) for value in row) for row in answer)
+        return QueryResult("select", variables=variables, rows=rows, prefixes=prepared.prefixes)
+
+
+def _from_oxigraph(term) -> Term | None:
+    import pyoxigraph
+
+    if term is None:
+        return None
+    if isinstance(term, pyoxigraph.NamedNode):
+        return IRI(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return BlankNode(term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        return Literal(term.value, datatype=term.datatype.value if term.datatype else None, language=term.language)
+    raise InputError(f"unsupported term in a result: {term!r} (RDF-star triple terms are not used here)")
+
+
+def _from_rdflib(term) -> Term | None:
+    import rdflib
+
+    if term is None:
+        return None
+    if isinstance(term, rdflib.URIRef):
+        return IRI(str(term))
+    if isinstance(term, rdflib.BNode):
+        return BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        return Literal(str(term), datatype=str(term.datatype) if term.datatype else None, language=term.language)
+    raise InputError(f"unsupported term in a result: {term!r}")
+
+
+# -- remote endpoints -----------------------------------------------------------------------
+
+def _retry_after(headers, attempt: int, backoff: float) -> float:
+    """Seconds to wait before the next attempt: the server's Retry-After if it gives one."""
+    value = headers.get("Retry-After") if headers is not None else None
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            from email.utils import parsedate_to_datetime
+            from datetime import datetime, timezone
+
+            when = parsedate_to_datetime(value)
+            return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        except (TypeError, ValueError):
+            pass
+    return backoff * (2 ** attempt)
+
+
+def _first_line(data: bytes | str | None, limit: int = 200) -> str:
+    if data is None:
+        return ""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def query_endpoint(
+    endpoint: str,
+    prepared: PreparedQuery,
+    *,
+    method: str = "POST",
+    timeout: float | None = 30.0,
+    retries: int = 3,
+    backoff: float = 0.5,
+    max_wait: float = 60.0,
+    user: str | None = None,
+    password: str | None = None,
+) -> QueryResult:
+    """Run a prepared query on a SPARQL 1.1 endpoint through SPARQLWrapper.
+
+    ``method`` is GET or POST (URL-encoded form). A 429 or 503 answer is retried up to
+    ``retries`` times, waiting as the server's ``Retry-After`` asks (at most ``max_wait``
+    seconds) or else ``backoff × 2^attempt`` seconds. With ``user``, the password is
+    ``password`` or else the environment variable ``CSTRDF_PASSWORD`` (HTTP basic auth).
+    Every failure is a RemoteError whose one-line message names the endpoint.
+    """
+    import socket
+    import urllib.error
+
+    from SPARQLWrapper import GET, JSON, POST, TURTLE, SPARQLWrapper
+    from SPARQLWrapper import SPARQLExceptions
+
+    method = method.upper()
+    if method not in ("GET", "POST"):
+        raise UsageError(f"unknown HTTP method {method!r} (GET or POST)")
+    wrapper = SPARQLWrapper(endpoint)
+    wrapper.setQuery(prepared.text)
+    wrapper.queryType = {"select": "SELECT", "ask": "ASK", "construct": "CONSTRUCT"}[prepared.kind]
+    wrapper.setMethod(POST if method == "POST" else GET)
+    wrapper.setReturnFormat(JSON if prepared.kind in ("select", "ask") else TURTLE)
+    if timeout:
+        wrapper.setTimeout(int(timeout) if float(timeout).is_integer() else timeout)
+    if user:
+        secret = password if password is not None else os.environ.get(PASSWORD_ENV)
+        if secret is None:
+            raise UsageError(f"--user {user}: set the password in the environment variable {PASSWORD_ENV}")
+        wrapper.setCredentials(user, secret)
+
+    attempt = 0
+    while True:
+        try:
+            response = wrapper.query().response
+            body = response.read()
+            content_type = response.headers.get("Content-Type", "") if response.headers else ""
+            break
+        except urllib.error.HTTPError as error:
+            if error.code in (429, 503) and attempt < retries:
+                wait = _retry_after(error.headers, attempt, backoff)
+                if wait > max_wait:
+                    raise RemoteError(
+                        f"endpoint {endpoint}: HTTP {error.code}, asks to retry after {wait:.0f} s (more than {max_wait:.0f} s)"
+                    ) from None
+                time.sleep(wait)
+                attempt += 1
+                continue
+            detail = _first_line(_safe_read(error))
+            raise RemoteError(
+                f"endpoint {endpoint}: HTTP {error.code} {error.reason}" + (f": {detail}" if detail else "")
+            ) from None
+        except SPARQLExceptions.SPARQLWrapperException as error:
+            code = {
+                "QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404,
+                "URITooLong": 414, "EndPointInternalError": 500,
+            }.get(type(error).__name__)
+            detail = _first_line(getattr(error, "response", None) or "")
+            label = f"HTTP {code} {type(error).__name__}" if code else type(error).__name__
+            raise RemoteError(f"endpoint {endpoint}: {label}" + (f": {detail}" if detail else "")) from None
+        except urllib.error.URLError as error:
+            reason = error.reason
+            if isinstance(reason, (socket.timeout, TimeoutError)):
+                raise RemoteError(f"endpoint {endpoint}: no answer within {timeout} s") from None
+            text = getattr(reason, "strerror", None) or str(reason)
+            raise RemoteError(f"cannot reach endpoint {endpoint}: {text}") from None
+        except (socket.timeout, TimeoutError):
+            raise RemoteError(f"endpoint {endpoint}: no answer within {timeout} s") from None
+        except (ConnectionError, OSError) as error:
+            raise RemoteError(f"endpoint {endpoint}: {error.strerror or error}") from None
+        except ValueError as error:  # e.g. a malformed endpoint URL
+            raise RemoteError(f"endpoint {endpoint}: {error}") from None
+    return _parse_remote(endpoint, prepared, body, content_type)
+
+
+def _safe_read(error) -> bytes:
+    try:
+        return error.read()
+    except Exception:  # the body may be gone already
+        return b""
+
+
+def _parse_remote(endpoint: str, prepared: PreparedQuery, body: bytes, content_type: str) -> QueryResult:
+    import json
+
+    from cstrdf.results import result_from_json
+
+    if prepared.kind in ("select", "ask"):
+        try:
+            data = json.loads(body.decode("utf-8"))
+            result = result_from_json(data, prepared.prefixes)
+        except (ValueError, KeyError, UnicodeDecodeError) as error:
+            raise RemoteError(
+                f"endpoint {endpoint}: the answer is not SPARQL JSON results ({content_type or 'no content type'}): {error}"
+            ) from None
+        if result.kind != prepared.kind:
+            raise RemoteError(f"endpoint {endpoint}: expected a {prepared.kind.upper()} answer, got {result.kind.upper()}")
+        return result
+    import pyoxigraph
+
+    from cstrdf.formats import by_media_type
+
+    fmt = by_media_type(content_type) if content_type else None
+    rdf_format = fmt.oxigraph() if fmt is not None else pyoxigraph.RdfFormat.TURTLE
+    try:
+        triples = tuple(
+            (_from_oxigraph(q.subject), _from_oxigraph(q.predicate), _from_oxigraph(q.object))
+            for q in pyoxigraph.parse(body, format=rdf_format)
+        )
+    except (SyntaxError, ValueError) as error:
+        raise RemoteError(f"endpoint {endpoint}: cannot read the RDF it sent ({content_type}): {error}") from None
+    return QueryResult("construct", triples=triples, prefixes=prepared.prefixes)
+
+
+# -- one call for everything ------------------------------------------------------------------
+
+def read_query(query: "str | Path | CatalogueQuery") -> tuple[str, str | None, Sequence[str] | None]:
+    """The text, source name and declared parameters of a query given as a catalogue entry, a
+    catalogue name, a path to an ``.rq`` file or ``-`` (standard input)."""
+    import sys
+
+    from cstrdf.catalogue import CatalogueQuery, find_query
+    from cstrdf.rdfio import read_text
+
+    if isinstance(query, CatalogueQuery):
+        return query.text, str(query.path), [p.name for p in query.params]
+    if isinstance(query, Path):
+        return read_text(query), str(query), None
+    if query == "-":
+        return sys.stdin.read(), "<stdin>", None
+    path = Path(query)
+    if path.suffix == ".rq" or os.sep in query or path.is_file():
+        return read_text(path), str(path), None
+    entry = find_query(query)
+    return entry.text, str(entry.path), [p.name for p in entry.params]
+
+
+def run_query(
+    query: "str | Path | CatalogueQuery | None" = None,
+    *,
+    sparql: str | None = None,
+    params: Mapping[str, str] | None = None,
+    engine: str = DEFAULT_ENGINE,
+    data: Sequence[str | Path] | None = None,
+    endpoint: str | None = None,
+    method: str = "POST",
+    timeout: float | None = 30.0,
+    retries: int = 3,
+    user: str | None = None,
+    store: LocalStore | None = None,
+) -> QueryResult:
+    """Run a catalogue query, an ``.rq`` file or SPARQL text, locally or on an endpoint.
+
+    ``query`` is a catalogue name (``q01`` or ``q01-members-at-moscow-summit``), a path, ``-``
+    or a :class:`~cstrdf.catalogue.CatalogueQuery`; or give the text as ``sparql``. Locally the
+    packaged publication is used unless ``data`` names files; ``store`` reuses loaded data.
+
+    >>> result = run_query("q05")
+    >>> [row[1].lexical for row in result.rows]
+    ['Russia']
+    """
+    if (query is None) == (sparql is None):
+        raise UsageError("give either a query (name, file or '-') or SPARQL text, not both")
+    if sparql is not None:
+        text, source, allowed = sparql, "query", None
+    else:
+        text, source, allowed = read_query(query)
+    prepared = prepare(text, params=params, source=source, allowed_params=allowed)
+    if endpoint:
+        if data:
+            raise UsageError("--data and --endpoint exclude each other: the endpoint has its own data")
+        return query_endpoint(endpoint, prepared, method=method, timeout=timeout, retries=retries, user=user)
+    local = store if store is not None else LocalStore(engine, data)
+    return local.query(prepared)
