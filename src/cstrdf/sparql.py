@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
@@ -184,13 +185,19 @@ def _walk_variables(node, found: set[str]) -> None:
             _walk_variables(value, found)
 
 
-def _parse_with_rdflib(text: str, source: str | None):
+@lru_cache(maxsize=64)
+def _translated(text: str):
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
+    parsed = parseQuery(text)
+    return parsed, translateQuery(parsed)
+
+
+def _parse_with_rdflib(text: str, source: str | None):
+    """rdflib's parse tree and algebra of a query (cached: the results are only read)."""
     try:
-        parsed = parseQuery(text)
-        return parsed, translateQuery(parsed)
+        return _translated(text)
     except Exception as error:  # pyparsing or algebra errors
         line, col = getattr(error, "lineno", None), getattr(error, "col", None)
         raise InputError(f"cannot bind parameters: {error}", path=source or "query", line=line, column=col) from None
@@ -240,7 +247,7 @@ def bind_parameters(
         + " ".join(term_to_sparql(terms[n]) for n in names) + " ) }"
     )
     bound = text + ("" if text.endswith("\n") else "\n") + clause
-    _verify_binding(text, bound, names, terms, source)
+    _verify_binding(query, bound, names, terms, source)
     return bound, terms
 
 
@@ -262,14 +269,11 @@ def _values_tables(node, found: list) -> list:
     return found
 
 
-def _verify_binding(
-    original: str, bound: str, names: list[str], terms: Mapping[str, Term], source: str | None
-) -> None:
-    """Parse the bound query: it must hold exactly one VALUES table more than the original,
-    with the intended variables and terms in one row."""
+def _verify_binding(before, bound: str, names: list[str], terms: Mapping[str, Term], source: str | None) -> None:
+    """Parse the bound query: it must hold exactly one VALUES table more than the original
+    (``before``, its rdflib translation), with the intended variables and terms in one row."""
     from rdflib.term import Variable
 
-    _, before = _parse_with_rdflib(original, source)
     _, after = _parse_with_rdflib(bound, source)
     old = [repr(table) for table in _values_tables(before.algebra, [])]
     new = _values_tables(after.algebra, [])
