@@ -12,6 +12,7 @@ APT_PACKAGES=(
     default-jre-headless  # Java for Jena (second SHACL engine) and HermiT (owlready2)
     libapache-jena-java   # Apache Jena jars: SHACL, RIOT, ARQ
     raptor2-utils         # rapper: a strict Turtle checker
+    virtuoso-opensource   # Virtuoso: a real triple store for the load and cross-engine tests
 )
 # ---------------------------------------------------------------------------------------------
 

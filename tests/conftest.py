@@ -81,3 +81,25 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+# -- real servers (see tests/servers.py) ----------------------------------------------------
+
+@pytest.fixture
+def oxigraph_server(tmp_path):
+    """A fresh Oxigraph server on a free loopback port; stopped after the test."""
+    from servers import OxigraphServer
+
+    server = OxigraphServer(tmp_path / "oxigraph").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """One private Virtuoso instance for the session (login dba/dba); stopped at the end."""
+    from servers import VirtuosoServer
+
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso")).start()
+    yield server
+    server.stop()

@@ -51,13 +51,13 @@ class BuildReport:
         return not self.not_canonical
 
 
-def _canonical_graph(graph: "rdflib.Graph") -> "rdflib.Graph":
+def canonicalize_blank_nodes(graph: "rdflib.Graph") -> "rdflib.Graph":
     """The same graph with blank nodes relabelled deterministically.
 
     A blank node's label is a hash of what hangs below it and of where it hangs (the IRIs and
     predicates above it), so the label does not depend on parse order or on Python's hash
     seed. Nodes that still collide are indistinguishable, so numbering them in any order
-    gives the same output. (rdflib's ``to_canonical_graph`` does this in general but takes
+    gives the same output. (rdflib's ``tocanonicalize_blank_nodes`` does this in general but takes
     tens of seconds on the evidence trees of this publication.)
     """
     from collections import defaultdict
@@ -286,10 +286,10 @@ def build(out: str | Path = "dist", *, check: bool = False) -> BuildReport:
             parsed = read_rdf(file)
             parse_into(graph, parsed)
             prefixes.update(parsed.prefixes)
-        canonical_part = _canonical_graph(graph)
+        canonical_part = canonicalize_blank_nodes(graph)
         named.append((part.graph, canonical_part))
         merged += graph
-    merged = _canonical_graph(merged)
+    merged = canonicalize_blank_nodes(merged)
     texts = serializations(merged, named, prefixes)
     out.mkdir(parents=True, exist_ok=True)
     distributions = []

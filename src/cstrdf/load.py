@@ -143,12 +143,12 @@ def load(
     staged = _stage(sources)
     total = len(staged)
     client = _Client(endpoint, urls, credentials, timeout)
-    temporary = f"{graph.rstrip('/#')}/.cstrdf-staging-{uuid.uuid4().hex}"
+    temporary = f"{staging_prefix(graph)}{uuid.uuid4().hex}"
     sent = 0
     chunks = 0
     protocol = "graph-store" if urls.graph_store else "update"
     try:
-        client.drop(temporary)
+        client.drop_stale_staging(graph)
         for chunk in _chunks(staged, chunk_size):
             client.append(temporary, chunk)
             sent += len(chunk)
@@ -172,6 +172,12 @@ def load(
         raise RemoteError(f"{endpoint}: graph <{graph}> holds {in_graph} triples, {total} were loaded")
     return LoadReport(endpoint, graph, protocol, total, in_graph, chunks, replace,
                       time.monotonic() - started)
+
+
+def staging_prefix(graph: str) -> str:
+    """Temporary graphs for ``graph`` are named with this prefix (a killed server may leave
+    one behind; the next load of the same graph removes it)."""
+    return f"{graph.rstrip('/#')}/.cstrdf-staging-"
 
 
 def _stage(sources: Sequence[str | Path] | None):
@@ -276,6 +282,24 @@ class _Client:
             return int(bindings[0]["n"]["value"]) if bindings else 0
         except (ValueError, KeyError, IndexError, TypeError):
             raise RemoteError(f"{self.endpoint}: the count query did not return SPARQL JSON results") from None
+
+    def select_column(self, query: str) -> list[str]:
+        answer = self._send("POST", self.urls.query, urllib.parse.urlencode({"query": query}).encode(),
+                            "application/x-www-form-urlencoded", "application/sparql-results+json")
+        try:
+            results = json.loads(answer.body)
+            name = results["head"]["vars"][0]
+            return [b[name]["value"] for b in results["results"]["bindings"] if name in b]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise RemoteError(f"{self.endpoint}: the query did not return SPARQL JSON results") from None
+
+    def drop_stale_staging(self, graph: str) -> None:
+        prefix = staging_prefix(graph).replace("\\", "\\\\").replace('"', '\\"')
+        stale = self.select_column(
+            f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{prefix}")) }}'
+        )
+        for name in stale:
+            self.drop(name)
 
     def drop(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH <{graph}>")
