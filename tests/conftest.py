@@ -103,3 +103,4 @@ def virtuoso_server(tmp_path_factory):
     server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso")).start()
     yield server
     server.stop()
+from conftest_endpoints import publication_endpoint  # noqa: E402,F401  (a real Oxigraph server with the publication)
