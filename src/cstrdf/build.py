@@ -110,7 +110,9 @@ def canonicalize_blank_nodes(graph: "rdflib.Graph") -> "rdflib.Graph":
 
 
 def _sorted_ntriples(graph: "rdflib.Graph") -> list[str]:
-    return sorted(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in graph)
+    # rdflib's N-Triples serializer escapes newlines in literals (Literal.n3() would not)
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    return sorted(line + "\n" for line in text.splitlines() if line.strip())
 
 
 def _sorted_copy(graph: "rdflib.Graph") -> "rdflib.Graph":
@@ -193,7 +195,7 @@ def rdf_xml(graph: "rdflib.Graph", prefixes: dict, banner: str) -> str:
         return f"rdf:{name}={quoteattr(str(node))}"
 
     body = []
-    subjects = sorted(set(graph.subjects()), key=lambda n: n.n3())
+    subjects = sorted(set(graph.subjects()), key=lambda n: str(n))
     for subject in subjects:
         body.append(f"  <rdf:Description {node_attr(subject, 'about')}>")
         for p, o in sorted(graph.predicate_objects(subject), key=lambda t: (t[0].n3(), t[1].n3())):
