@@ -26,9 +26,9 @@ def served():
     assert banner.startswith("SPARQL endpoint: http://127.0.0.1:"), banner + process.stderr.read()
     url = banner.split(": ", 1)[1].strip()
     yield process, url
-    if process.poll() is None:
-        process.kill()
-    process.wait()
+    if process.poll() is None:  # stop it as a user would: Ctrl-C
+        process.send_signal(signal.SIGINT)
+        wait_for_exit(process, 20)
     assert set(glob.glob(f"{tempfile.gettempdir()}/cstrdf-serve-*")) == before
 
 
