@@ -314,3 +314,30 @@ def serve_banner(url: str, stream: TextIO | None = None) -> None:
     print(f"try: cstrdf query q01-members-at-moscow-summit --endpoint {url}", file=out)
     print("press Ctrl-C to stop", file=out)
     out.flush()
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+def query_catalogue(queries, fmt: str = "table", stream: TextIO | None = None) -> None:
+    """The query catalogue: a JSON list of objects (name, title, question, …) or a listing."""
+    out = _out(stream)
+    if fmt == "json":
+        json.dump([q.summary() for q in queries], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    width = max((len(q.name) for q in queries), default=0)
+    for q in queries:
+        params = f"  [--param {' '.join(p.name + '=…' for p in q.params)}]" if q.params else ""
+        print(f"{q.name.ljust(width)}  {q.title}{params}", file=out)
+        print(f"{' ' * width}  {q.question}", file=out)
+    print(f"({len(queries)} queries; run one with: cstrdf query NAME)", file=out)
+
+
+def query_output(text: str, output: str | None = None, stream: TextIO | None = None) -> None:
+    """A query result, already serialized: to stdout, or atomically to ``output``."""
+    if output is None:
+        _out(stream).write(text)
+        return
+    from cstrdf.canonical import write_atomically
+
+    write_atomically(output, text)

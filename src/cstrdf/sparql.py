@@ -74,15 +74,47 @@ class PreparedQuery:
     bindings: Mapping[str, Term] = field(default_factory=dict)
 
 
-def syntax_error(error: SyntaxError, source: str | None) -> InputError:
-    """pyoxigraph's ``error at LINE:COL: message`` as ``InputError(source, line, col)``."""
+def syntax_error(error: SyntaxError, source: str | None, text: str | None = None) -> InputError:
+    """pyoxigraph's ``error at LINE:COL: message`` as ``InputError(source, line, col)``.
+
+    pyoxigraph reports the furthest point its parser reached; when that is the end of the text
+    (which tells the reader nothing), the position rdflib's parser gives is used instead, or
+    else the last character of the query.
+    """
     message = error.msg if isinstance(error.msg, str) else str(error)
     match = _OXIGRAPH_QUERY_ERROR.match(message or "")
-    if match:
-        return InputError(
-            match.group(3).strip(), path=source or "query", line=int(match.group(1)), column=int(match.group(2))
-        )
-    return InputError(message or "SPARQL syntax error", path=source or "query")
+    if not match:
+        return InputError(message or "SPARQL syntax error", path=source or "query")
+    line, column, message = int(match.group(1)), int(match.group(2)), match.group(3).strip()
+    if text is not None and _at_end(text, line, column):
+        line, column = _better_position(text)
+    return InputError(message, path=source or "query", line=line, column=column)
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    lines = text.split("\n")
+    return sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def _at_end(text: str, line: int, column: int) -> bool:
+    return _offset(text, line, column) >= len(text.rstrip())
+
+
+def _better_position(text: str) -> tuple[int, int]:
+    try:
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        parseQuery(text)
+    except Exception as error:  # pyparsing's ParseException carries lineno and col
+        line, column = getattr(error, "lineno", None), getattr(error, "col", None)
+        if isinstance(line, int) and isinstance(column, int) and not _at_end(text, line, column):
+            return line, column
+    return _position(text, max(0, len(text.rstrip()) - 1))
 
 
 def query_kind(text: str, source: str | None = None) -> str:
@@ -98,7 +130,7 @@ def query_kind(text: str, source: str | None = None) -> str:
     try:
         answer = pyoxigraph.Store().query(text)
     except SyntaxError as error:
-        raise syntax_error(error, source) from None
+        raise syntax_error(error, source, text) from None
     if isinstance(answer, pyoxigraph.QueryBoolean):
         return "ask"
     if isinstance(answer, pyoxigraph.QueryTriples):
@@ -378,7 +410,7 @@ class LocalStore:
             rows = tuple(tuple(_from_oxigraph(solution[i]) for i in range(len(variables))) for solution in answer)
             return QueryResult("select", variables=variables, rows=rows, prefixes=prepared.prefixes)
         except SyntaxError as error:
-            raise syntax_error(error, prepared.source) from None
+            raise syntax_error(error, prepared.source, prepared.text) from None
         except OSError as error:
             raise InputError(f"query failed: {error}", path=prepared.source) from None
 
