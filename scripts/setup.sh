@@ -13,6 +13,9 @@ APT_PACKAGES=(
     libapache-jena-java   # Apache Jena jars: SHACL, RIOT, ARQ
     raptor2-utils         # rapper: a strict Turtle checker
     virtuoso-opensource   # Virtuoso: a real triple store for the load and cross-engine tests
+    chromium              # headless browser for the site tests (no browser downloads)
+    chromium-driver       # its WebDriver, for Selenium
+    fonts-dejavu-core     # a font, so screenshots show text
 )
 # ---------------------------------------------------------------------------------------------
 
