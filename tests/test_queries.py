@@ -75,3 +75,46 @@ def test_both_engines_agree_on_every_row():
             assert first.boolean == second.boolean, query.name
         else:
             assert Counter(first.triples) == Counter(second.triples), query.name
+
+
+ROTATION = """\
+@prefix cst: <https://w3id.org/cstrdf/ontology#> .
+@prefix ex: <http://example.org/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+ex:a a cst:State ; rdfs:label "Armenia"@en .
+ex:b a cst:State ; rdfs:label "Belarus"@en .
+ex:t a cst:State ; rdfs:label "Tajikistan"@en .
+ex:summit a cst:Summit .
+ex:ma org:organization ex:org ; org:member ex:a ; cst:validAt ex:summit .
+ex:mb org:organization ex:org ; org:member ex:b ; cst:validAt ex:summit .
+ex:mt org:organization ex:org ; org:member ex:t ; cst:validAt ex:summit .
+ex:chair cst:chairmanshipOf ex:org .
+ex:pa cst:postHolderState ex:a .
+ex:pb cst:postHolderState ex:b .
+ex:pt cst:postHolderState ex:t .
+ex:outgoing org:holds ex:pt .
+ex:incoming org:holds ex:{incoming} .
+ex:handover a cst:ChairmanshipHandover ; cst:ofPost ex:chair ; cst:madeAt ex:summit ;
+    cst:previousHolder ex:outgoing ; cst:newHolder ex:incoming .
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("incoming, follows", [("pa", True), ("pb", False)])
+def test_rotation_rule_wraps_around(engine, incoming, follows, tmp_path):
+    """After Tajikistan, the last in alphabetical order, the rule calls for Armenia, the first."""
+    from cstrdf.catalogue import find_query
+    from cstrdf.resources import ontology_files
+
+    data = tmp_path / "rotation.ttl"
+    data.write_text(ROTATION.replace("{incoming}", incoming), encoding="utf-8")
+    store = LocalStore(engine, data=[*ontology_files(), data])
+    q07 = store.query(prepare(find_query("q07").text))
+    assert len(q07.rows) == 1
+    row = dict(zip(q07.variables, q07.rows[0]))
+    assert row["nextUnderRule"].value == "http://example.org/a"
+    assert row["followsRule"].lexical == ("yes" if follows else "no")
+    assert row["textSaysRuleIgnored"].lexical == "no"
+    assert store.query(prepare(find_query("q15").text)).boolean is follows

@@ -30,7 +30,7 @@ def test_every_rq_file_is_in_the_catalogue():
 
 
 def test_every_expectation_belongs_to_a_query():
-    expected = sorted(p.stem for p in (publication_root() / "queries" / "expected").glob("*"))
+    expected = sorted(p.stem for p in (publication_root() / "queries" / "expected").glob("*.tsv"))
     assert expected == IDS
 
 
