@@ -415,8 +415,16 @@ class LocalStore:
             raise InputError(f"query failed: {error}", path=prepared.source) from None
 
     def _query_rdflib(self, prepared: PreparedQuery) -> QueryResult:
+        import warnings
+
         try:
-            answer = self._store.query(prepared.text)
+            with warnings.catch_warnings():
+                # rdflib 7.6's own Dataset code calls its deprecated default_context on every
+                # union-graph lookup: thousands of warnings that say nothing about the query
+                warnings.filterwarnings("ignore", message=r"Dataset\.default_context", category=DeprecationWarning)
+                answer = self._store.query(prepared.text)
+                if answer.type == "SELECT":
+                    answer.bindings  # evaluate now, inside the filter  # noqa: B018
         except Exception as error:  # rdflib raises many types for a query it cannot run
             raise InputError(f"rdflib cannot run the query: {error}", path=prepared.source or "query") from None
         if answer.type == "ASK":
