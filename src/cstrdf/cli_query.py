@@ -74,6 +74,11 @@ def _configure_query(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--timeout", metavar="S", type=float, default=30.0, help="seconds per request (default: 30)")
     parser.add_argument("--method", choices=["POST", "GET"], default="POST", help="HTTP method for --endpoint (default: POST)")
+    parser.add_argument(
+        "--graph", metavar="IRI",
+        help="with --endpoint: query this named graph as the default graph (sent as default-graph-uri), "
+             "e.g. the graph 'cstrdf load' wrote",
+    )
 
 
 def _run_query(args: argparse.Namespace) -> int:
@@ -94,6 +99,7 @@ def _run_query(args: argparse.Namespace) -> int:
     result = run_query(
         args.query, sparql=args.sparql, params=params, engine=args.engine, data=args.data,
         endpoint=args.endpoint, method=args.method, timeout=args.timeout, user=args.user,
+        default_graph=args.graph,
     )
     render.query_output(serialize(result, fmt), args.output)
     if result.kind == "ask" and not result.boolean:

@@ -507,8 +507,12 @@ def query_endpoint(
     max_wait: float = 60.0,
     user: str | None = None,
     password: str | None = None,
+    default_graph: str | None = None,
 ) -> QueryResult:
     """Run a prepared query on a SPARQL 1.1 endpoint through SPARQLWrapper.
+
+    ``default_graph`` is sent as the protocol's ``default-graph-uri``: the graph the query's
+    default graph is, on stores that load the publication into one named graph.
 
     ``method`` is GET or POST (URL-encoded form). A 429 or 503 answer is retried up to
     ``retries`` times, waiting as the server's ``Retry-After`` asks (at most ``max_wait``
@@ -530,6 +534,8 @@ def query_endpoint(
     wrapper.queryType = {"select": "SELECT", "ask": "ASK", "construct": "CONSTRUCT"}[prepared.kind]
     wrapper.setMethod(POST if method == "POST" else GET)
     wrapper.setReturnFormat(JSON if prepared.kind in ("select", "ask") else TURTLE)
+    if default_graph:
+        wrapper.addDefaultGraph(default_graph)
     if timeout:
         wrapper.setTimeout(int(timeout) if float(timeout).is_integer() else timeout)
     if user:
@@ -589,6 +595,16 @@ def _safe_read(error) -> bytes:
         return b""
 
 
+def _virtuoso_ask(result: QueryResult) -> QueryResult | None:
+    """Virtuoso 7 answers ASK in JSON as a one-row result set with the variable
+    ``__ASK_RETVAL`` bound to 0 or 1 (a known engine quirk, tested in test_cross_engine.py):
+    read that as the boolean it means."""
+    if result.variables == ("__ASK_RETVAL",) and len(result.rows) <= 1:
+        value = result.rows[0][0] if result.rows else None
+        return QueryResult("ask", boolean=bool(value is not None and value.lexical not in ("0", "false")))
+    return None
+
+
 def _parse_remote(endpoint: str, prepared: PreparedQuery, body: bytes, content_type: str) -> QueryResult:
     import json
 
@@ -602,6 +618,8 @@ def _parse_remote(endpoint: str, prepared: PreparedQuery, body: bytes, content_t
             raise RemoteError(
                 f"endpoint {endpoint}: the answer is not SPARQL JSON results ({content_type or 'no content type'}): {error}"
             ) from None
+        if prepared.kind == "ask" and result.kind == "select":
+            result = _virtuoso_ask(result) or result
         if result.kind != prepared.kind:
             raise RemoteError(f"endpoint {endpoint}: expected a {prepared.kind.upper()} answer, got {result.kind.upper()}")
         return result
@@ -657,6 +675,7 @@ def run_query(
     retries: int = 3,
     user: str | None = None,
     store: LocalStore | None = None,
+    default_graph: str | None = None,
 ) -> QueryResult:
     """Run a catalogue query, an ``.rq`` file or SPARQL text, locally or on an endpoint.
 
@@ -678,6 +697,9 @@ def run_query(
     if endpoint:
         if data:
             raise UsageError("--data and --endpoint exclude each other: the endpoint has its own data")
-        return query_endpoint(endpoint, prepared, method=method, timeout=timeout, retries=retries, user=user)
+        return query_endpoint(endpoint, prepared, method=method, timeout=timeout, retries=retries, user=user,
+                              default_graph=default_graph)
+    if default_graph:
+        raise UsageError("--graph applies to --endpoint queries (local data is queried as one union graph)")
     local = store if store is not None else LocalStore(engine, data)
     return local.query(prepared)
