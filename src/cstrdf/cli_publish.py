@@ -118,7 +118,38 @@ def _run_serve(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+# -- report --------------------------------------------------------------------------------
+
+def _configure_report(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="DIR", default="dist", help="where the dumps go (default: dist)")
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from cstrdf import render
+    from cstrdf.report import report
+
+    result = report(args.out)
+    render.full_report(result)
+    return ExitCode.OK if result.ok else ExitCode.NOT_CONFORMING
+
+
 PUBLISH_COMMANDS: list[Command] = [
+    Command(
+        name="report",
+        help="build, validate, and answer every question of the catalogue (start here)",
+        description=(
+            "Build the dumps (as 'cstrdf build'), validate the publication (as 'cstrdf validate'), "
+            "then print every question of the query catalogue with its answer table. Questions "
+            "that join Wikidata are listed and need 'cstrdf query NAME --wikidata-endpoint URL'."
+        ),
+        examples=("cstrdf report", "cstrdf report --out /tmp/dist | less"),
+        exit_codes=(
+            (ExitCode.OK, "built, conforms, every question answered"),
+            (ExitCode.NOT_CONFORMING, "the publication does not conform"),
+        ),
+        configure=_configure_report,
+        run=_run_report,
+    ),
     Command(
         name="build",
         help="write the merged publication in Turtle, N-Triples, JSON-LD, RDF/XML and TriG, plus VoID/DCAT",

@@ -341,3 +341,22 @@ def query_output(text: str, output: str | None = None, stream: TextIO | None = N
     from cstrdf.canonical import write_atomically
 
     write_atomically(output, text)
+
+
+def full_report(report, stream: TextIO | None = None) -> None:
+    """``cstrdf report``: build summary, validation summary, then every question answered."""
+    from cstrdf.results import serialize
+
+    out = _out(stream)
+    build_report(report.build, "text", stream=out)
+    print("", file=out)
+    validation(report.validation, "text", stream=out)
+    for answer in report.answers:
+        query = answer.query
+        print("", file=out)
+        print(f"== {query.name}: {query.title}", file=out)
+        print(f"   {query.question}", file=out)
+        if answer.result is None:
+            print(f"   ({answer.skipped})", file=out)
+            continue
+        out.write(serialize(answer.result, "table"))
