@@ -210,7 +210,7 @@ def test_readme_opens_with_the_two_commands():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     blocks = [b.split("\n", 1)[1].split("```", 1)[0].strip() for b in text.split("```sh")[1:3]]
     assert blocks == [
-        "bash scripts/setup.sh && .venv/bin/cstrdf validate",
+        "bash scripts/setup.sh && .venv/bin/cstrdf report",
         "bash scripts/setup.sh && .venv/bin/python -m pytest",
     ]
     assert text.index("```sh") < text.index("\n## ")
