@@ -360,3 +360,73 @@ def full_report(report, stream: TextIO | None = None) -> None:
             print(f"   ({answer.skipped})", file=out)
             continue
         out.write(serialize(answer.result, "table"))
+
+
+# -- cstrdf link (Wikidata links) ------------------------------------------------------------
+
+def _link_source_line(source: str, snapshot: str | None, fallback_reason: str | None) -> str:
+    if fallback_reason:
+        return f"NOTE: the endpoint could not be used ({fallback_reason}); answered from the snapshot {snapshot} instead"
+    if snapshot:
+        return f"answered from the snapshot {snapshot} (offline)"
+    return f"answered by {source}"
+
+
+def link_check(report, fmt: str = "text", stream: TextIO | None = None) -> None:
+    """``cstrdf link check``: one line per problem and warning, then the verdict."""
+    finding = lambda f: {"entity": f.entity, "label": f.entity_label, "item": f.qid, "problem": f.problem, "detail": f.detail}  # noqa: E731
+    if fmt == "json":
+        _json(_envelope(
+            "link check", ok=report.ok, source=report.source, snapshot=report.snapshot,
+            fallback_reason=report.fallback_reason, links=report.links, checked=report.checked,
+            status=dict(report.counts), problems=[finding(f) for f in report.problems],
+            warnings=[finding(f) for f in report.warnings],
+        ), stream)
+        return
+    out = _out(stream)
+    if report.fallback_reason:
+        note(_link_source_line(report.source, report.snapshot, report.fallback_reason))
+    print(_link_source_line(report.source, report.snapshot, report.fallback_reason), file=out)
+    counts = ", ".join(f"{n} {s}" for s, n in report.counts)
+    print(f"{report.links} link records ({counts}); {report.checked} targets checked", file=out)
+    for f in report.problems:
+        print(f"PROBLEM {f.problem}: {shorten(f.entity)} ({f.entity_label}) -> wd:{f.qid}: {f.detail}", file=out)
+    for f in report.warnings:
+        print(f"warning {f.problem}: {shorten(f.entity)} -> wd:{f.qid}: {f.detail}", file=out)
+    verdict = "all links check out" if report.ok else f"{len(report.problems)} problem(s)"
+    print(f"{verdict} ({len(report.warnings)} warning(s))", file=out)
+
+
+def link_suggestions(report, fmt: str = "text", stream: TextIO | None = None) -> None:
+    """``cstrdf link suggest``: candidates per entity, best first; never written anywhere."""
+    if fmt == "json":
+        _json(_envelope("link suggest", source=report.source, fallback_reason=report.fallback_reason, suggestions=[
+            {"entity": s.entity, "label": s.entity_label, "status": s.status, "names": list(s.names),
+             "expected_types": list(s.expected_types),
+             "candidates": [{"item": c.qid, "label": c.label, "matched": c.matched, "types": list(c.types),
+                             "type_fit": c.type_fit, "score": c.score} for c in s.candidates]}
+            for s in report.suggestions]), stream)
+        return
+    out = _out(stream)
+    if report.fallback_reason:
+        note(_link_source_line(report.source, "the snapshot", report.fallback_reason))
+    print(_link_source_line(report.source, None if report.source != "snapshot" else "data/context/wikidata.ttl",
+                            report.fallback_reason), file=out)
+    for s in report.suggestions:
+        print(f"{shorten(s.entity)} ({s.entity_label}, {s.status}):", file=out)
+        if not s.candidates:
+            print(f"  no candidate (names tried: {'; '.join(s.names)})", file=out)
+        for c in s.candidates:
+            fit = "type fits" if c.type_fit else ("type does not fit" if s.expected_types else "no expected type")
+            print(f"  wd:{c.qid} {c.label!r} [{c.matched} match, {fit}; P31 {', '.join(c.types) or '-'}] score {c.score}", file=out)
+    print("Suggestions only: check a candidate's evidence before adding it to data/context/wikidata-links.ttl.", file=out)
+
+
+def link_refresh(report, fmt: str = "text", stream: TextIO | None = None) -> None:
+    """``cstrdf link refresh``: what was written."""
+    if fmt == "json":
+        _json(_envelope("link refresh", endpoint=report.endpoint, out=str(report.out), items=report.items,
+                        triples=report.triples, changed=report.changed), stream)
+        return
+    state = "wrote" if report.changed else "unchanged:"
+    print(f"{state} {report.out}: {report.triples} triples about {report.items} items from {report.endpoint}", file=_out(stream))
