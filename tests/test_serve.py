@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import glob
+import os
 import signal
 import subprocess
 import sys
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,10 +17,13 @@ from servers import wait_for_exit
 
 
 @pytest.fixture
-def served():
-    before = set(glob.glob(f"{tempfile.gettempdir()}/cstrdf-serve-*"))
+def served(tmp_path):
+    # a private TMPDIR, so the check below sees only this server's temporary store
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(private_tmp))
     process = subprocess.Popen([sys.executable, "-m", "cstrdf", "serve", "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     banner = process.stdout.readline()
     assert banner.startswith("SPARQL endpoint: http://127.0.0.1:"), banner + process.stderr.read()
     url = banner.split(": ", 1)[1].strip()
@@ -29,7 +31,7 @@ def served():
     if process.poll() is None:  # stop it as a user would: Ctrl-C
         process.send_signal(signal.SIGINT)
         wait_for_exit(process, 20)
-    assert set(glob.glob(f"{tempfile.gettempdir()}/cstrdf-serve-*")) == before
+    assert list(private_tmp.iterdir()) == [], "the temporary store was not removed"
 
 
 def count(url: str, method=None) -> int:
