@@ -244,9 +244,11 @@ def _register_more_commands() -> None:
     from cstrdf.cli_link import LINK_COMMANDS
     from cstrdf.cli_publish import PUBLISH_COMMANDS
     from cstrdf.cli_query import QUERY_COMMANDS
+    from cstrdf.cli_site import SITE_COMMANDS
 
     known = {c.name for c in COMMANDS}
-    COMMANDS.extend(c for c in PUBLISH_COMMANDS + QUERY_COMMANDS + LINK_COMMANDS if c.name not in known)
+    COMMANDS.extend(c for c in PUBLISH_COMMANDS + QUERY_COMMANDS + LINK_COMMANDS + SITE_COMMANDS
+                    if c.name not in known)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -101,6 +101,12 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
                         help="seconds a query may run before it is stopped (default: 30)")
     parser.add_argument("--data", metavar="FILE", nargs="+", action="extend",
                         help="RDF files to serve instead of the packaged publication")
+    parser.add_argument("--site", metavar="DIR",
+                        help="serve this folder made by 'cstrdf site' (default: generate one at start)")
+    parser.add_argument("--no-article-text", action="store_true",
+                        help="the generated site leaves the article's full text out")
+    parser.add_argument("--base-path", metavar="PATH", default="",
+                        help="path prefix the https://w3id.org/cstrdf/ IRIs map onto (default: none; e.g. /cstrdf)")
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -110,9 +116,12 @@ def _run_serve(args: argparse.Namespace) -> int:
     from cstrdf.serve import ServeOptions, serve_until_interrupted, start
 
     options = ServeOptions(host=args.bind, port=args.port, timeout=args.timeout,
-                           sources=tuple(Path(f) for f in args.data) if args.data else None)
+                           sources=tuple(Path(f) for f in args.data) if args.data else None,
+                           site=Path(args.site) if args.site else None,
+                           article_text=not args.no_article_text, base_path=args.base_path)
     running = start(options, in_thread=False)
     render.serve_banner(running.url)
+    render.linked_data_banner(running.base_url)
     serve_until_interrupted(running)
     render.note("stopped; the temporary store is removed")
     return ExitCode.OK
@@ -209,16 +218,21 @@ PUBLISH_COMMANDS: list[Command] = [
     ),
     Command(
         name="serve",
-        help="serve the publication as a local, read-only SPARQL endpoint",
+        help="serve the publication: SPARQL endpoint, dereferenceable IRIs and the static site",
         description=(
             "Load the publication into a temporary Oxigraph store and serve it as a SPARQL 1.1 "
-            "Protocol endpoint (GET and POST, results format by Accept) on loopback. Updates are "
-            "refused; queries stop after --timeout seconds. Ctrl-C stops the server and removes "
-            "the temporary store."
+            "Protocol endpoint (GET and POST, results format by Accept) at /sparql on loopback. "
+            "Updates are refused; queries stop after --timeout seconds. The same server answers "
+            "the publication's IRIs (/id/…, /ontology) by content negotiation: 303 See Other to "
+            "the HTML page or to the description in Turtle, JSON-LD, N-Triples or RDF/XML, 406 "
+            "for other types; and it serves the static site (generated at start, or --site). "
+            "--data changes what the SPARQL endpoint holds, not the site. Ctrl-C stops the "
+            "server and removes the temporary folder."
         ),
         examples=(
             "cstrdf serve",
             "cstrdf serve --port 8080 --timeout 10",
+            "curl -L -H 'Accept: text/turtle' http://127.0.0.1:7878/id/vladimir-putin",
             "cstrdf query q01-members-at-moscow-summit --endpoint http://127.0.0.1:7878/sparql",
         ),
         exit_codes=((ExitCode.OK, "stopped by Ctrl-C or SIGTERM"),),

@@ -430,3 +430,23 @@ def link_refresh(report, fmt: str = "text", stream: TextIO | None = None) -> Non
         return
     state = "wrote" if report.changed else "unchanged:"
     print(f"{state} {report.out}: {report.triples} triples about {report.items} items from {report.endpoint}", file=_out(stream))
+
+
+# -- site and linked data ---------------------------------------------------------------------
+
+def linked_data_banner(base_url: str, stream: TextIO | None = None) -> None:
+    """Where the site and the dereferenceable IRIs are served (after :func:`serve_banner`)."""
+    out = _out(stream)
+    print(f"site and linked data: {base_url} (IRIs: {base_url}id/…, {base_url}ontology)", file=out)
+    out.flush()
+
+
+def site_report(report, fmt: str = "text", stream: TextIO | None = None) -> None:
+    """What ``cstrdf site`` wrote."""
+    if fmt == "json":
+        payload = {k: (str(v) if k == "out" else v) for k, v in report.__dict__.items()}
+        _json(_envelope("site", **payload), stream)
+        return
+    text = "with the article's full text" if report.article_text else "without the article's full text"
+    print(f"{report.pages} pages, {report.files} files, {_size(report.bytes)} written to {report.out} "
+          f"({report.resources} resources, {report.queries} questions; {text})", file=_out(stream))

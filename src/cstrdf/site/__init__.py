@@ -1,0 +1,160 @@
+"""``cstrdf site``: a static site generated from the publication alone.
+
+Layout of the output folder (every link is relative, so the site works from ``file://`` and
+from any static host; nothing is loaded from the network when a page is viewed)::
+
+    index.html              landing page: what, source, licence, citation, downloads, VoID, how to query
+    article.html            the annotated article (or, with article_text=False, its quotes only)
+    resources.html          every resource by type
+    page/<slug>.html        one page per resource https://w3id.org/cstrdf/id/<slug>
+    id/<slug>.ttl|.jsonld|.nt|.rdf   its concise bounded description plus labels
+    ontology.html           classes, properties, code lists, overview diagram
+    ontology.ttl|.jsonld|.nt|.rdf    the ontology
+    timeline.html, alliance.html     the pictures (inline SVG) with text alternatives
+    queries.html, query/<name>.html|.rq   the analytic questions with their answers
+    data/                   the dumps of ``cstrdf build`` and void.ttl
+    assets/site.css         the only style sheet
+
+The output is byte-identical from run to run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from cstrdf.errors import UsageError
+
+MARKER = ".cstrdf-site"
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    """What ``generate_site`` wrote."""
+
+    out: Path
+    pages: int  # HTML pages
+    files: int  # all files
+    bytes: int  # their total size
+    resources: int
+    queries: int
+    article_text: bool
+    digest: str  # SHA-256 over every file's path and bytes (equal digests: identical sites)
+
+
+def _prepare_folder(out: Path) -> None:
+    if out.exists():
+        if not out.is_dir():
+            raise UsageError(f"{out} exists and is not a folder")
+        entries = [p for p in out.iterdir()]
+        if entries and not (out / MARKER).is_file():
+            raise UsageError(f"{out} is not empty and was not made by 'cstrdf site'; choose an empty or new folder")
+        for entry in entries:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _answer(query, store, run_query):
+    """The answer to a catalogue question on the local publication. A question federated with
+    Wikidata (``SERVICE``) is not sent anywhere: its page shows the expected rows of the
+    project's Wikidata snapshot instead (``queries/expected/NAME.tsv``)."""
+    from cstrdf.catalogue import read_expectation
+    from cstrdf.errors import CstrdfError
+    from cstrdf.site.pages import AnsweredQuery
+
+    if "SERVICE" in query.text.upper():
+        expected = read_expectation(query.expectation_path) if query.expectation_path.is_file() else None
+        return AnsweredQuery(query, None, expected=expected,
+                             note="This question joins Wikidata through SERVICE, so the site does not run it "
+                                  "(no network at build or view time). The rows below are its expected answer on "
+                                  "the project's Wikidata snapshot; run it live with "
+                                  f"cstrdf query {query.name} --wikidata-endpoint URL.")
+    try:
+        return AnsweredQuery(query, run_query(query, store=store))
+    except CstrdfError as error:
+        return AnsweredQuery(query, None, note=f"The question could not be answered here: {error}")
+
+
+def generate_site(out: str | Path = "site", *, article_text: bool = True) -> SiteReport:
+    """Write the static site into ``out`` (created; a folder made by an earlier run is replaced).
+
+    ``article_text=False`` leaves the article's full text out: the article page then lists the
+    evidence quotes sentence by sentence (a deployment that may not show the text uses this).
+
+    >>> report = generate_site("/tmp/cstrdf-site-doctest")  # doctest: +SKIP
+    >>> report.pages > 100  # doctest: +SKIP
+    True
+    """
+    from cstrdf.build import build
+    from cstrdf.catalogue import catalogue
+    from cstrdf.namespaces import ONTOLOGY_IRI
+    from cstrdf.publication import parts
+    from cstrdf.rdfio import load_graph
+    from cstrdf.site import pages
+    from cstrdf.site.data import load_site_data, slug_of
+    from cstrdf.site.describe import DOCUMENT_FORMATS, concise_bounded_description, serialize_description
+    from cstrdf.site.html import stylesheet
+    from cstrdf.sparql import LocalStore, run_query
+
+    out = Path(out)
+    _prepare_folder(out)
+    data = load_site_data()
+    written: list[Path] = []
+
+    def write(relative: str, text: str) -> None:
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        written.append(path)
+
+    write(MARKER, "This folder was generated by 'cstrdf site'; the next run replaces it.\n")
+    write("assets/site.css", stylesheet())
+
+    report = build(out / "data")
+    written.extend(d.path for d in report.distributions)
+    written.append(out / "data" / "void.ttl")
+    void_text = (out / "data" / "void.ttl").read_text(encoding="utf-8")
+
+    # the ontology as a document of its own
+    ontology = load_graph([f for part in parts() if part.name == "ontology" for f in part.files])
+    for fmt in DOCUMENT_FORMATS:
+        write(f"ontology.{fmt.extension}", serialize_description(ontology, fmt.name, ONTOLOGY_IRI))
+
+    # the analytic questions
+    store = LocalStore("oxigraph")
+    answered = [_answer(q, store, run_query) for q in catalogue()]
+    for item in answered:
+        write(f"query/{item.query.name}.html", pages.query_page(data, item))
+        write(f"query/{item.query.name}.rq", item.query.text)
+
+    write("index.html", pages.landing_page(data, report, void_text, answered, article_text=article_text))
+    write("article.html", pages.article_page(data, article_text=article_text))
+    write("resources.html", pages.resources_page(data))
+    write("ontology.html", pages.ontology_page(data))
+    write("timeline.html", pages.timeline_page(data))
+    write("alliance.html", pages.alliance_page(data))
+    write("queries.html", pages.queries_page(answered))
+    for iri in data.resources:
+        slug = slug_of(iri)
+        write(f"page/{slug}.html", pages.resource_page(data, iri, article_text=article_text))
+        description = concise_bounded_description(data.graph, iri)
+        for fmt in DOCUMENT_FORMATS:
+            write(f"id/{slug}.{fmt.extension}", serialize_description(description, fmt.name, iri))
+
+    digest = hashlib.sha256()
+    total = 0
+    for path in sorted(set(written)):
+        blob = path.read_bytes()
+        total += len(blob)
+        digest.update(path.relative_to(out).as_posix().encode() + b"\0" + blob)
+    files = sorted(set(written))
+    return SiteReport(
+        out=out, pages=sum(1 for p in files if p.suffix == ".html"), files=len(files), bytes=total,
+        resources=len(data.resources), queries=len(answered), article_text=article_text,
+        digest=digest.hexdigest(),
+    )
