@@ -720,7 +720,7 @@ CONSTRUCT {{
 }} WHERE {{
   {{ VALUES ?item {{ {values} }}
      {{ ?item ?p ?o FILTER(?p IN (rdfs:label, skos:altLabel, schema:description) && LANG(?o) = "en") }}
-     UNION {{ ?item wdt:P31 ?o BIND(wdt:P31 AS ?p) }}
+     UNION {{ ?item ?p ?o FILTER(?p IN (wdt:P31, wdt:P571)) }}
      UNION {{ ?item owl:sameAs ?o BIND(owl:sameAs AS ?p) }}
      UNION {{ ?item a wikibase:Item BIND(rdf:type AS ?p) BIND(wikibase:Item AS ?o) }} }}
   {needs}
@@ -766,7 +766,8 @@ def refresh_snapshot(
         except Exception as error:  # rdflib raises several kinds
             raise RemoteError(f"endpoint {endpoint}: cannot read the N-Triples it sent: {error}") from None
     # labels of the values the statements point to (heads of state, CIS members)
-    extra = sorted({qid_of(str(o)) for o in graph.objects() if str(o).startswith(WD)} - set(items),
+    mentioned = {str(n) for s, _, o in graph for n in (s, o) if str(n).startswith(WD)}
+    extra = sorted({qid_of(n) for n in mentioned} - set(items),
                    key=lambda q: int(q[1:]) if _QID.match(qid_of(q)) else 0)
     extra = [q for q in extra if _QID.match(q)]
     for start in range(0, len(extra), chunk):
