@@ -97,7 +97,7 @@ def generate_site(out: str | Path = "site", *, article_text: bool = True) -> Sit
     from cstrdf.rdfio import load_graph
     from cstrdf.site import pages
     from cstrdf.site.data import load_site_data, slug_of
-    from cstrdf.site.describe import DOCUMENT_FORMATS, concise_bounded_description, serialize_description
+    from cstrdf.site.describe import concise_bounded_description, serialize_all
     from cstrdf.site.html import stylesheet
     from cstrdf.sparql import LocalStore, run_query
 
@@ -122,8 +122,8 @@ def generate_site(out: str | Path = "site", *, article_text: bool = True) -> Sit
 
     # the ontology as a document of its own
     ontology = load_graph([f for part in parts() if part.name == "ontology" for f in part.files])
-    for fmt in DOCUMENT_FORMATS:
-        write(f"ontology.{fmt.extension}", serialize_description(ontology, fmt.name, ONTOLOGY_IRI))
+    for extension, text in serialize_all(ontology, ONTOLOGY_IRI).items():
+        write(f"ontology.{extension}", text)
 
     # the analytic questions
     store = LocalStore("oxigraph")
@@ -142,9 +142,8 @@ def generate_site(out: str | Path = "site", *, article_text: bool = True) -> Sit
     for iri in data.resources:
         slug = slug_of(iri)
         write(f"page/{slug}.html", pages.resource_page(data, iri, article_text=article_text))
-        description = concise_bounded_description(data.graph, iri)
-        for fmt in DOCUMENT_FORMATS:
-            write(f"id/{slug}.{fmt.extension}", serialize_description(description, fmt.name, iri))
+        for extension, text in serialize_all(concise_bounded_description(data.graph, iri), iri).items():
+            write(f"id/{slug}.{extension}", text)
 
     digest = hashlib.sha256()
     total = 0

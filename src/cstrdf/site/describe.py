@@ -84,11 +84,24 @@ def _prefixes_for(graph: "rdflib.Graph") -> dict[str, str]:
 
 def serialize_description(graph: "rdflib.Graph", fmt: str, iri: str) -> str:
     """The description in one of :data:`DOCUMENT_FORMATS` (by name), deterministic."""
-    from cstrdf.build import _sorted_copy, _sorted_ntriples, _stable_json, canonicalize_blank_nodes, rdf_xml
+    from cstrdf.build import canonicalize_blank_nodes
+
+    return _serialize(canonicalize_blank_nodes(graph), fmt, iri)
+
+
+def serialize_all(graph: "rdflib.Graph", iri: str) -> dict[str, str]:
+    """The description in every format of :data:`DOCUMENT_FORMATS`: {extension: text}."""
+    from cstrdf.build import canonicalize_blank_nodes
+
+    canonical = canonicalize_blank_nodes(graph)
+    return {f.extension: _serialize(canonical, f.name, iri) for f in DOCUMENT_FORMATS}
+
+
+def _serialize(canonical: "rdflib.Graph", fmt: str, iri: str) -> str:
+    from cstrdf.build import _sorted_copy, _sorted_ntriples, _stable_json, rdf_xml
     from cstrdf.canonical import canonical_turtle
 
     banner = BANNER.format(version=__version__, iri=iri)
-    canonical = canonicalize_blank_nodes(graph)
     prefixes = _prefixes_for(canonical)
     if fmt == "turtle":
         return canonical_turtle(canonical, prefixes, header=f"# {banner}")

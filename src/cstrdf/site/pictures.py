@@ -221,7 +221,7 @@ def timeline_svg(data: SiteData, entries: list[TimelineEntry], root: str = "") -
     height = round(rows_svg[2] + 70)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="group" aria-labelledby="timeline-title timeline-desc" class="timeline" {FONT} font-size="12.5">',
+        f'aria-labelledby="timeline-title timeline-desc" class="timeline" {FONT} font-size="12.5">',
         '<title id="timeline-title">Timeline, May 2001 to November 2002</title>',
         '<desc id="timeline-desc">' + e("; ".join(f"{x.date_text}: {x.label}" for x in entries)) + "</desc>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="{p["page"]}"/>',
@@ -423,7 +423,7 @@ def alliance_svg(data: SiteData, facts: AllianceFacts, root: str = "") -> str:
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="group" aria-labelledby="alliance-title alliance-desc" class="alliance" {FONT} font-size="13">',
+        f'aria-labelledby="alliance-title alliance-desc" class="alliance" {FONT} font-size="13">',
         f'<title id="alliance-title">{e(facts.alliance_label)}: member states, regional groups of forces, '
         "stances on the joint command and the chairmanship handover</title>",
         f'<desc id="alliance-desc">{e(" ".join(desc))}</desc>',
@@ -554,7 +554,7 @@ def ontology_svg(data: SiteData, root: str = "") -> str:
                     "skos": "#0a5a7a", "foaf": "#a1261c", "time": "#3d4a5c"}
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="group" aria-labelledby="onto-title onto-desc" class="ontology-diagram" {FONT} font-size="12.5">',
+        f'aria-labelledby="onto-title onto-desc" class="ontology-diagram" {FONT} font-size="12.5">',
         "<title id=\"onto-title\">Overview of the cstrdf ontology: each class and the classes it specializes</title>",
         '<desc id="onto-desc">' + e("; ".join(f"{compact(c)} is a kind of {', '.join(compact(s) for s in supers)}"
                                               for c, supers in classes if supers)) + "</desc>",
