@@ -56,8 +56,8 @@ PUBLIC_BASE = "https://w3id.org/cstrdf/"
 #: the representations of a thing, in the server's order of preference, with the media types
 #: that ask for each (the first is the one sent as Content-Type)
 REPRESENTATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("html", ("text/html", "application/xhtml+xml")),
-    ("ttl", ("text/turtle", "application/x-turtle")),
+    ("html", ("text/html",)),
+    ("ttl", ("text/turtle",)),
     ("jsonld", ("application/ld+json", "application/json")),
     ("nt", ("application/n-triples",)),
     ("rdf", ("application/rdf+xml",)),
