@@ -11,7 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from cstrdf.errors import InputError
 from cstrdf.formats import RdfFormat, by_name, guess_format
@@ -19,15 +19,31 @@ from cstrdf.formats import RdfFormat, by_name, guess_format
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
 
-_OXIGRAPH_POSITION = re.compile(r"^Parser error at line \d+ between columns \d+ and \d+: ")
+#: pyoxigraph puts the position into the message too ("… at line 3 between columns 8 and 9: "
+#: or "… at line 1 column 51: "); it is dropped, since InputError prints line and column itself
+_OXIGRAPH_POSITION = re.compile(r"^Parser error at line \d+ (?:between columns \d+ and \d+|column \d+): ")
+
+#: byte-order marks of encodings that are not UTF-8 (longest first: UTF-32 LE starts like UTF-16 LE)
+_FOREIGN_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"),
+)
 
 
 def read_bytes(path: str | Path, *, allow_empty: bool = False) -> bytes:
     """The bytes of a file, or an InputError that says why it cannot be read."""
+    import stat
+
     path = Path(path)
-    if not path.exists():
-        raise InputError("no such file", path=path)
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except PermissionError:  # a folder on the way may not be searched
+        raise InputError("permission denied", path=path) from None
+    except OSError as error:  # ENOTDIR, ELOOP, ENAMETOOLONG …
+        raise InputError(f"cannot read: {error.strerror or error}", path=path) from None
+    if stat.S_ISDIR(mode):
         raise InputError("is a directory, not a file", path=path)
     try:
         data = path.read_bytes()
@@ -41,15 +57,33 @@ def read_bytes(path: str | Path, *, allow_empty: bool = False) -> bytes:
 
 
 def decode_utf8(data: bytes, path: str | Path) -> str:
-    """Decode strictly; a bad byte is reported with its line and column (1-based)."""
+    """Decode strictly; a bad byte is reported with its line and column (1-based).
+
+    Binary data (a NUL byte) and text in UTF-16/UTF-32 (a byte-order mark) are named as such;
+    so is a UTF-8 byte-order mark, which RDF parsers do not skip.
+    """
+    for mark, encoding in _FOREIGN_BOMS:
+        if data.startswith(mark):
+            raise InputError(f"{encoding} text (byte-order mark); RDF files must be UTF-8", path=path, line=1, column=1)
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise InputError("starts with a byte-order mark (U+FEFF); save it as UTF-8 without BOM", path=path, line=1, column=1)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = byte_position(data, nul)
+        raise InputError("binary data (a NUL byte), not an RDF text file", path=path, line=line, column=column)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line_start = data.rfind(b"\n", 0, error.start) + 1
-        line = data.count(b"\n", 0, error.start) + 1
-        column = len(data[line_start : error.start].decode("utf-8", errors="replace")) + 1
+        line, column = byte_position(data, error.start)
         bad = data[error.start : error.start + 1].hex()
         raise InputError(f"not valid UTF-8 (byte 0x{bad})", path=path, line=line, column=column) from None
+
+
+def byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    """Line and column (1-based, columns in code points) of a byte offset."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    return line, len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
 
 
 def read_text(path: str | Path, *, allow_empty: bool = False) -> str:
@@ -62,28 +96,89 @@ def file_base_iri(path: str | Path) -> str:
     return Path(os.path.abspath(path)).as_uri()
 
 
+#: an external entity or an external DTD in an XML prolog (XXE): refused before parsing
+_XML_EXTERNAL = re.compile(rb"<!(?:ENTITY\s+(?:%\s*)?[^\s>]+|DOCTYPE\s+[^\s>\[]+)\s+(?:SYSTEM|PUBLIC)\b")
+
+
 def check_syntax(data: bytes, path: str | Path, rdf_format: RdfFormat) -> dict[str, str]:
     """Parse ``data`` with pyoxigraph; return the prefixes it declares.
 
-    A syntax error becomes ``InputError(path, line, column, message)``.
+    A syntax error becomes ``InputError(path, line, column, message)``; so does a literal
+    whose lexical form its XSD datatype does not allow (:mod:`cstrdf.lexical`). Nothing is
+    fetched while parsing: RDF/XML with an external entity or DTD is refused (XXE), and a
+    JSON-LD remote ``@context`` is not loaded.
     """
-    import pyoxigraph
-
-    parser = pyoxigraph.parse(
-        input=data,
-        format=rdf_format.oxigraph(),
-        base_iri=file_base_iri(path),
-    )
-    try:
-        for _ in parser:
-            pass
-    except SyntaxError as error:
-        message = _OXIGRAPH_POSITION.sub("", error.msg or str(error))
-        raise InputError(message, path=path, line=error.lineno, column=error.offset) from None
-    except (ValueError, OSError) as error:
-        raise InputError(str(error), path=path) from None
+    parser = open_parser(data, path, rdf_format)
+    for _ in checked(parser, data, path):
+        pass
     prefixes = getattr(parser, "prefixes", None) or {}
     return dict(prefixes)
+
+
+def open_parser(data: bytes, path: str | Path, rdf_format: RdfFormat):
+    """A pyoxigraph parser over ``data``; RDF/XML that declares an external entity or DTD is
+    refused here, before any parser sees it."""
+    import pyoxigraph
+
+    if rdf_format.name == "rdfxml":
+        external = _XML_EXTERNAL.search(data)
+        if external:
+            line, column = byte_position(data, external.start())
+            raise InputError(
+                "external XML entities and DTDs are refused (nothing is fetched while reading)",
+                path=path, line=line, column=column,
+            )
+    return pyoxigraph.parse(input=data, format=rdf_format.oxigraph(), base_iri=file_base_iri(path))
+
+
+def checked(parser, data: bytes, path: str | Path) -> Iterator:
+    """The triples or quads of ``parser``; errors and ill-typed literals become InputErrors."""
+    try:
+        for item in parser:
+            check_literal(item.object, data, path)
+            yield item
+    except SyntaxError as error:
+        raise parse_error(error, path) from None
+    except (ValueError, OSError) as error:
+        raise InputError(str(error), path=path) from None
+
+
+def parse_error(error: SyntaxError, path: str | Path) -> InputError:
+    """pyoxigraph's SyntaxError as an InputError with the file, line and column."""
+    message = _OXIGRAPH_POSITION.sub("", error.msg or str(error))
+    if "LoadDocumentCallback" in message:
+        message = ("a remote JSON-LD @context is not fetched (nothing is fetched while reading); "
+                   "put the context into the file")
+    return InputError(message, path=path, line=error.lineno, column=error.offset)
+
+
+def check_literal(term, data: bytes, path: str | Path) -> None:
+    """An InputError when ``term`` is a literal whose lexical form its XSD datatype does not
+    allow; the position is that of the first occurrence of the lexical form in ``data``."""
+    import pyoxigraph
+
+    if not isinstance(term, pyoxigraph.Literal):
+        return
+    from cstrdf.lexical import XSD, problem
+
+    datatype = term.datatype.value
+    if not datatype.startswith(XSD) or datatype in _STRING_TYPES:
+        return
+    why = problem(term.value, datatype)
+    if why is None:
+        return
+    encoded = term.value.encode("utf-8")
+    offset = data.find(b'"' + encoded + b'"')
+    offset = offset if offset >= 0 else data.find(encoded)
+    line, column = byte_position(data, offset) if offset >= 0 else (None, None)
+    raise InputError(
+        f"{term.value!r} is not a valid xsd:{datatype[len(XSD):]}: {why}", path=path, line=line, column=column
+    )
+
+
+_STRING_TYPES = frozenset(
+    "http://www.w3.org/2001/XMLSchema#" + name for name in ("string", "anyURI", "normalizedString", "token")
+) | {"http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
 
 
 @dataclass(frozen=True)
