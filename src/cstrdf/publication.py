@@ -88,23 +88,16 @@ def read_quads(file: str | Path, graph: "pyoxigraph.NamedNode | pyoxigraph.Defau
     """
     import pyoxigraph
 
-    from cstrdf.errors import InputError
     from cstrdf.formats import guess_format
-    from cstrdf.rdfio import _OXIGRAPH_POSITION, decode_utf8, file_base_iri, read_bytes
+    from cstrdf.rdfio import checked, decode_utf8, open_parser, read_bytes
 
     data = read_bytes(file)
     decode_utf8(data, file)
     fmt = guess_format(Path(file))
     quads = []
-    try:
-        for item in pyoxigraph.parse(input=data, format=fmt.oxigraph(), base_iri=file_base_iri(file)):
-            if fmt.datasets:  # a quad format keeps the graphs it names
-                quads.append(item)
-            else:
-                quads.append(pyoxigraph.Quad(item.subject, item.predicate, item.object, graph))
-    except SyntaxError as error:
-        message = _OXIGRAPH_POSITION.sub("", error.msg or str(error))
-        raise InputError(message, path=file, line=error.lineno, column=error.offset) from None
-    except (ValueError, OSError) as error:
-        raise InputError(str(error), path=file) from None
+    for item in checked(open_parser(data, file, fmt), data, file):
+        if fmt.datasets:  # a quad format keeps the graphs it names
+            quads.append(item)
+        else:
+            quads.append(pyoxigraph.Quad(item.subject, item.predicate, item.object, graph))
     return quads
