@@ -436,11 +436,16 @@ class TurtleFile:
 
 
 def write_atomically(path: str | Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) through a temporary file and ``os.replace``."""
+    """Replace ``path`` with ``text`` (UTF-8) through a temporary file and ``os.replace``.
+
+    A file that cannot be written (missing folder, read-only place, full disk) is an
+    InputError naming it; the temporary file is removed and ``path`` is left as it was.
+    """
     path = Path(path)
     mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = None
     try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
             stream.flush()
@@ -451,10 +456,35 @@ def write_atomically(path: str | Path, text: str) -> None:
             mode = 0o666 & ~umask
         os.chmod(temporary, mode)
         os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
+    except BaseException as error:
+        if temporary is not None and os.path.exists(temporary):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise write_error(path, error) from None
         raise
+
+
+def write_error(path: str | Path, error: OSError) -> "InputError":
+    """``path: cannot write: <reason>; nothing was written`` (exit 3)."""
+    from cstrdf.errors import InputError
+
+    if isinstance(error, FileNotFoundError):
+        reason = f"no such folder {str(Path(path).parent)!r}"
+    else:
+        reason = (error.strerror or str(error)).lower()
+    return InputError(f"cannot write: {reason}; nothing was written", path=path)
+
+
+def make_folder(path: str | Path) -> Path:
+    """``mkdir -p``; a folder that cannot be made is an InputError naming it."""
+    from cstrdf.errors import InputError
+
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot create the folder: {(error.strerror or str(error)).lower()}", path=path) from None
+    return path
 
 
 def format_file(path: str | Path, *, check: bool = False) -> FormatResult:
