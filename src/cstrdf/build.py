@@ -273,7 +273,7 @@ def build(out: str | Path = "dist", *, check: bool = False) -> BuildReport:
     """
     import rdflib
 
-    from cstrdf.canonical import write_atomically
+    from cstrdf.canonical import make_folder, write_atomically
     from cstrdf.rdfio import new_graph, parse_into, read_rdf
 
     out = Path(out)
@@ -293,7 +293,7 @@ def build(out: str | Path = "dist", *, check: bool = False) -> BuildReport:
         merged += graph
     merged = canonicalize_blank_nodes(merged)
     texts = serializations(merged, named, prefixes)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     distributions = []
     for name, (suffix, media_type, text) in texts.items():
         path = out / f"{BASENAME}.{suffix}"
