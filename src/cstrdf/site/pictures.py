@@ -394,7 +394,7 @@ def alliance_facts(data: SiteData, alliance: str = CSTID + "cst") -> AllianceFac
 def alliance_svg(data: SiteData, facts: AllianceFacts, root: str = "") -> str:
     """States, groups of forces, stances on the joint command and the chairmanship handover."""
     p = PALETTE
-    width, height = 1000, 680
+    width, height = 1000, 700
     n = max(len(facts.states), 1)
     slot = (width - 40) / n
     xs = {s.iri: round(20 + slot * (i + 0.5), 1) for i, s in enumerate(facts.states)}
@@ -468,9 +468,12 @@ def alliance_svg(data: SiteData, facts: AllianceFacts, root: str = "") -> str:
         else:
             out.append(f'<text x="{cx}" y="{state_top + 88}" text-anchor="middle" font-size="12" fill="{p["muted"]}">no stance recorded</text>')
     y = state_top + state_h + 24
-    out.append(f'<text x="20" y="{y}" font-size="13" fill="{p["text"]}">Each member state with its president and the '
-               f'president\'s stance on {e(facts.proposal_label)} (✔ green: support, ✘ red: did not support).</text>')
-    y += 22
+    for line in (f"Each box: a member state, its president, and the president's stance on {facts.proposal_label}",
+                 "(✔ and a green border: support; ✘ and a red border: did not support)."):
+        for part in _wrap(line, 128):
+            out.append(f'<text x="20" y="{y}" font-size="13" fill="{p["text"]}">{e(part)}</text>')
+            y += 18
+    y += 6
     for k, (stance, holder, kind) in enumerate(facts.group_stances):
         out.append(linked(stance, f'<text x="20" y="{y + 18 * k}" font-size="12.5" fill="{p["link"]}">'
                                   f'{e(kind.capitalize())}: “{e(holder)}” (the article does not say which)</text>'))
