@@ -54,7 +54,9 @@ def term_html(data: SiteData, term, root: str, *, show_iri: bool = False) -> str
             extra = f' <code class="iri">{e(compact(iri))}</code>' if show_iri else ""
             return link(href, label) + extra
         shown = compact(iri)
-        return link(iri, shown if shown != iri else label) if iri.startswith(("http://", "https://")) else e(iri)
+        text = label if label not in (shown, iri) and shown != iri else (shown if shown != iri else label)
+        extra = f' <code class="iri">{e(shown)}</code>' if text != shown and shown != iri else ""
+        return (link(iri, text) + extra) if iri.startswith(("http://", "https://")) else e(iri)
     if isinstance(term, rdflib.Literal):
         extra = ""
         if term.language:
@@ -68,7 +70,8 @@ def term_html(data: SiteData, term, root: str, *, show_iri: bool = False) -> str
 def predicate_html(data: SiteData, predicate, root: str) -> str:
     iri = str(predicate)
     href = data.page_href(iri, root) or iri
-    return f'{link(href, data.label(predicate))} <code class="iri">{e(compact(iri))}</code>'
+    label, shown = data.label(predicate), compact(iri)
+    return link(href, label) + (f' <code class="iri">{e(shown)}</code>' if label != shown else "")
 
 
 # ================================================================================== resource page
