@@ -22,8 +22,9 @@ EXIT_CODES_TEXT = {
     ExitCode.OK: "success (validate: the publication conforms)",
     ExitCode.NOT_CONFORMING: "does not conform / check failed",
     ExitCode.USAGE: "usage error (bad options or arguments)",
-    ExitCode.INPUT: "input error: missing or unreadable file, syntax error (file:line:col: message)",
+    ExitCode.INPUT: "input error: a file cannot be read or written, syntax error (file:line:col: message)",
     ExitCode.REMOTE: "remote error: endpoint unreachable, HTTP error, timeout",
+    ExitCode.TIMEOUT: "a local query ran longer than --timeout and was stopped",
     ExitCode.INTERNAL: "internal error (a bug; rerun with --traceback and report it)",
 }
 

@@ -1,7 +1,8 @@
 """One error hierarchy and one exit-code enum for the library and the command line.
 
 The CLI catches :class:`CstrdfError` in one place and exits with its ``exit_code``. "The data
-does not conform" (1) and "the command could not run" (2, 3, 4) never share a code.
+does not conform" (1) and "the command could not run" (2, 3, 4, 5) never share a code. The
+contract (failure → message → code) is in docs/errors.md.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ class ExitCode(IntEnum):
     NOT_CONFORMING = 1
     #: bad command line (argparse errors, unknown names, conflicting options)
     USAGE = 2
-    #: input could not be read: missing or unreadable file, syntax error, bad encoding
+    #: a file could not be read or written: missing or unreadable file, syntax error, bad
+    #: encoding, ill-typed literal; an output file in a missing folder, a read-only place, a full disk
     INPUT = 3
     #: a remote endpoint failed: refused, HTTP error, timeout
     REMOTE = 4
+    #: a local query ran longer than ``--timeout`` and was stopped
+    TIMEOUT = 5
     #: a bug in cstrdf (an unexpected exception); sysexits' EX_SOFTWARE, so it is never
     #: mistaken for "does not conform" (1) or "bad input" (3)
     INTERNAL = 70
@@ -40,6 +44,9 @@ class CstrdfError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self):  # picklable with its exit code (a query's worker process sends it back)
+        return (type(self), (self.message, self.exit_code))
 
 
 class InputError(CstrdfError):
@@ -71,6 +78,9 @@ class InputError(CstrdfError):
                 where.append(str(self.column))
         return ":".join(where + [" " + self.message]) if where else self.message
 
+    def __reduce__(self):
+        return (type(self), (self.message, self.path, self.line, self.column))
+
 
 class UsageError(CstrdfError):
     """The command line asks for something that cannot be done (exit 2)."""
@@ -82,3 +92,9 @@ class RemoteError(CstrdfError):
     """A remote endpoint could not be used (exit 4); the message names the endpoint."""
 
     exit_code = ExitCode.REMOTE
+
+
+class QueryTimeout(CstrdfError):
+    """A local query ran longer than its timeout and its worker process was stopped (exit 5)."""
+
+    exit_code = ExitCode.TIMEOUT
