@@ -72,7 +72,11 @@ def _configure_query(parser: argparse.ArgumentParser) -> None:
         "--user", metavar="NAME",
         help="user name for the endpoint; the password comes from $CSTRDF_PASSWORD, never from the command line",
     )
-    parser.add_argument("--timeout", metavar="S", type=float, default=30.0, help="seconds per request (default: 30)")
+    parser.add_argument(
+        "--timeout", metavar="S", type=float, default=None,
+        help="seconds the query may take: the endpoint's answer (default: 30) or a local query, which "
+             "is stopped when the time is up (default: no limit; exit 5)",
+    )
     parser.add_argument("--method", choices=["POST", "GET"], default="POST", help="HTTP method for --endpoint (default: POST)")
     parser.add_argument(
         "--graph", metavar="IRI",
@@ -101,6 +105,8 @@ def _run_query(args: argparse.Namespace) -> int:
         endpoint=args.endpoint, method=args.method, timeout=args.timeout, user=args.user,
         default_graph=args.graph,
     )
+    for warning in result.warnings:
+        render.note(f"cstrdf: warning: {warning}")
     render.query_output(serialize(result, fmt), args.output)
     if result.kind == "ask" and not result.boolean:
         return ExitCode.NOT_CONFORMING
@@ -146,6 +152,7 @@ QUERY_COMMANDS: list[Command] = [
             (ExitCode.USAGE, "bad options, unknown query name (closest names suggested), bad --param"),
             (ExitCode.INPUT, "unreadable file or SPARQL syntax error (FILE:LINE:COL: message)"),
             (ExitCode.REMOTE, "the endpoint failed: refused, HTTP error, timeout (one line naming it)"),
+            (ExitCode.TIMEOUT, "a local query ran longer than --timeout and was stopped"),
         ),
         configure=_configure_query,
         run=_run_query,

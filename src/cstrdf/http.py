@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from cstrdf.errors import RemoteError
+from cstrdf.errors import RemoteError, UsageError
 
 PASSWORD_ENV = "CSTRDF_PASSWORD"
 USER_AGENT = "cstrdf (https://w3id.org/cstrdf; linked-data publication tool)"
@@ -53,6 +53,15 @@ def credentials_for(endpoint: str, user: str | None, scheme: str = "basic") -> C
     return Credentials(user, password or "", scheme)
 
 
+def check_endpoint_url(url: str) -> str:
+    """``url`` if it is an http(s) URL with a host; else a UsageError (urllib would also open
+    ``file:`` and ``ftp:`` URLs, which an endpoint option must never do)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"not an http(s) endpoint URL: {url!r} (e.g. http://127.0.0.1:7878/query)")
+    return url
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
@@ -71,6 +80,7 @@ def request(
     endpoint: str | None = None,
 ) -> Response:
     """Send one request; a non-2xx answer or a network failure raises RemoteError."""
+    check_endpoint_url(url)
     handlers: list[urllib.request.BaseHandler] = []
     if credentials is not None:
         manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()

@@ -108,7 +108,8 @@ class QueryResult:
     ``kind`` is ``"select"``, ``"ask"`` or ``"construct"`` (CONSTRUCT and DESCRIBE). A SELECT
     has ``variables`` (names without ``?``) and ``rows`` (one tuple per solution, ``None`` for
     an unbound variable); an ASK has ``boolean``; a CONSTRUCT has ``triples``. ``prefixes``
-    are the query's own PREFIX declarations (used for display only).
+    are the query's own PREFIX declarations (used for display only). ``warnings`` are remarks
+    for people about the answer, e.g. that the endpoint cut the result at its row limit.
     """
 
     kind: str
@@ -117,6 +118,7 @@ class QueryResult:
     boolean: bool | None = None
     triples: tuple[tuple[Term, Term, Term], ...] = ()
     prefixes: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False, hash=False)
 
     def __len__(self) -> int:
         if self.kind == "select":

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from cstrdf.errors import InputError, RemoteError, UsageError
+from cstrdf.errors import CstrdfError, InputError, QueryTimeout, RemoteError, UsageError
 from cstrdf.namespaces import WELL_KNOWN_PREFIXES
 from cstrdf.results import IRI, BlankNode, Literal, QueryResult, Term, escape_string
 
@@ -47,6 +47,8 @@ DEFAULT_ENGINE = "oxigraph"
 
 #: the environment variable that holds the password for ``user=``
 PASSWORD_ENV = "CSTRDF_PASSWORD"
+#: seconds to wait for an endpoint's answer when no timeout is given (local queries: no limit)
+DEFAULT_ENDPOINT_TIMEOUT = 30.0
 
 _OXIGRAPH_QUERY_ERROR = re.compile(r"^error at (\d+):(\d+): (.*)$", re.S)
 _VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -387,8 +389,18 @@ class LocalStore:
         dataset.default_union = True
         return dataset
 
-    def query(self, prepared: PreparedQuery) -> QueryResult:
-        """Run a prepared query; returns the result with the query's prefixes for display."""
+    def query(self, prepared: PreparedQuery, *, timeout: float | None = None) -> QueryResult:
+        """Run a prepared query; returns the result with the query's prefixes for display.
+
+        With ``timeout`` (seconds) the query runs in a worker process (a fork of this one, so
+        the loaded data is shared, not copied or reloaded) that is killed when the time is up:
+        neither engine can interrupt a query once it runs. Then :class:`QueryTimeout` (exit 5).
+        """
+        if timeout is None:
+            return self._query_now(prepared)
+        return _in_worker(self._query_now, prepared, timeout)
+
+    def _query_now(self, prepared: PreparedQuery) -> QueryResult:
         if self.engine == "oxigraph":
             return self._query_oxigraph(prepared)
         return self._query_rdflib(prepared)
@@ -439,6 +451,49 @@ class LocalStore:
         return QueryResult("select", variables=variables, rows=rows, prefixes=prepared.prefixes)
 
 
+def _in_worker(run, prepared: PreparedQuery, timeout: float) -> QueryResult:
+    """``run(prepared)`` in a forked worker process, killed after ``timeout`` seconds."""
+    import multiprocessing
+
+    if timeout <= 0:
+        raise UsageError(f"--timeout must be more than 0 seconds, not {timeout:g}")
+    context = multiprocessing.get_context("fork")  # the child shares the loaded store
+    receiver, sender = context.Pipe(duplex=False)
+
+    def work() -> None:
+        try:
+            outcome = ("result", run(prepared))
+        except CstrdfError as error:
+            outcome = ("error", error)
+        except BaseException as error:  # noqa: BLE001 - reported in the parent as a bug
+            outcome = ("bug", f"{type(error).__name__}: {error}")
+        sender.send(outcome)
+
+    worker = context.Process(target=work, name="cstrdf-query", daemon=True)
+    worker.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise QueryTimeout(
+                f"{prepared.source or 'query'}: the query ran longer than {timeout:g} s and was stopped "
+                "(--timeout)"
+            )
+        try:
+            kind, value = receiver.recv()
+        except EOFError:
+            raise RuntimeError(f"the query's worker process died (exit code {worker.exitcode})") from None
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+    if kind == "error":
+        raise value
+    if kind == "bug":
+        raise RuntimeError(value)
+    return value
+
+
 def _from_oxigraph(term) -> Term | None:
     import pyoxigraph
 
@@ -487,10 +542,26 @@ def _retry_after(headers, attempt: int, backoff: float) -> float:
     return backoff * (2 ** attempt)
 
 
+_HTML = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)
+_HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1\s*>", re.I | re.S)
+
+
+def _html_summary(text: str) -> str | None:
+    """``an HTML page "<title>"`` when ``text`` is an HTML page (an error or login page)."""
+    if not _HTML.match(text):
+        return None
+    found = _HTML_TITLE.search(text)
+    title = " ".join(re.sub(r"<[^>]+>", " ", found.group(2)).split()) if found else ""
+    return f'an HTML page "{title[:120]}"' if title else "an HTML page"
+
+
 def _first_line(data: bytes | str | None, limit: int = 200) -> str:
     if data is None:
         return ""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+    html = _html_summary(text)
+    if html:
+        return html
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     first = lines[0] if lines else ""
     return first if len(first) <= limit else first[: limit - 1] + "…"
@@ -526,9 +597,14 @@ def query_endpoint(
     from SPARQLWrapper import GET, JSON, POST, TURTLE, SPARQLWrapper
     from SPARQLWrapper import SPARQLExceptions
 
+    from cstrdf.http import check_endpoint_url
+
+    check_endpoint_url(endpoint)
     method = method.upper()
     if method not in ("GET", "POST"):
         raise UsageError(f"unknown HTTP method {method!r} (GET or POST)")
+    if timeout is None:
+        timeout = DEFAULT_ENDPOINT_TIMEOUT
     wrapper = SPARQLWrapper(endpoint)
     wrapper.setQuery(prepared.text)
     wrapper.queryType = {"select": "SELECT", "ask": "ASK", "construct": "CONSTRUCT"}[prepared.kind]
@@ -549,7 +625,8 @@ def query_endpoint(
         try:
             response = wrapper.query().response
             body = response.read()
-            content_type = response.headers.get("Content-Type", "") if response.headers else ""
+            headers = response.headers
+            content_type = headers.get("Content-Type", "") if headers else ""
             break
         except urllib.error.HTTPError as error:
             if error.code in (429, 503) and attempt < retries:
@@ -570,22 +647,65 @@ def query_endpoint(
                 "QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404,
                 "URITooLong": 414, "EndPointInternalError": 500,
             }.get(type(error).__name__)
-            detail = _first_line(getattr(error, "response", None) or "")
+            detail = _first_line(_wrapper_response(error))
             label = f"HTTP {code} {type(error).__name__}" if code else type(error).__name__
+            if code == 401:
+                label += f" (wrong or missing user/password; the password comes from ${PASSWORD_ENV})"
             raise RemoteError(f"endpoint {endpoint}: {label}" + (f": {detail}" if detail else "")) from None
         except urllib.error.URLError as error:
+            import ssl
+
             reason = error.reason
             if isinstance(reason, (socket.timeout, TimeoutError)):
-                raise RemoteError(f"endpoint {endpoint}: no answer within {timeout} s") from None
+                raise RemoteError(f"endpoint {endpoint}: no answer within {timeout:g} s") from None
             text = getattr(reason, "strerror", None) or str(reason)
+            if isinstance(reason, socket.gaierror):
+                text = f"unknown host ({text})"
+            elif isinstance(reason, ssl.SSLError):
+                text = f"TLS error ({getattr(reason, 'reason', None) or text}; does it speak https?)"
             raise RemoteError(f"cannot reach endpoint {endpoint}: {text}") from None
         except (socket.timeout, TimeoutError):
-            raise RemoteError(f"endpoint {endpoint}: no answer within {timeout} s") from None
+            raise RemoteError(f"endpoint {endpoint}: no answer within {timeout:g} s") from None
         except (ConnectionError, OSError) as error:
             raise RemoteError(f"endpoint {endpoint}: {error.strerror or error}") from None
         except ValueError as error:  # e.g. a malformed endpoint URL
             raise RemoteError(f"endpoint {endpoint}: {error}") from None
-    return _parse_remote(endpoint, prepared, body, content_type)
+    result = _parse_remote(endpoint, prepared, body, content_type)
+    return _with_row_limit_warning(endpoint, result, headers.get("X-SPARQL-MaxRows") if headers else None)
+
+
+def _with_row_limit_warning(endpoint: str, result: QueryResult, max_rows: str | None) -> QueryResult:
+    """Virtuoso cuts a result at its ``ResultSetMaxRows`` and says so only in the
+    ``X-SPARQL-MaxRows`` header: when the answer has that many rows (or triples), say it."""
+    import dataclasses
+
+    if not max_rows or not max_rows.strip().isdigit():
+        return result
+    limit = int(max_rows.strip())
+    if result.kind == "ask" or len(result) < limit:
+        return result
+    unit = "rows" if result.kind == "select" else "triples"
+    warning = (
+        f"endpoint {endpoint}: the server cut the answer at {limit} {unit} (X-SPARQL-MaxRows); "
+        f"more may exist: page with ORDER BY, LIMIT and OFFSET, or raise the server's limit"
+    )
+    return dataclasses.replace(result, warnings=result.warnings + (warning,))
+
+
+def _wrapper_response(error) -> bytes | str:
+    """The response body SPARQLWrapper folds into its exception's message (as a bytes repr)."""
+    import ast
+
+    text = str(error)
+    marker = "\n\nResponse:\n"
+    if marker not in text:
+        return ""
+    raw = text.split(marker, 1)[1]
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return raw
+    return value if isinstance(value, (bytes, str)) else raw
 
 
 def _safe_read(error) -> bytes:
@@ -610,6 +730,9 @@ def _parse_remote(endpoint: str, prepared: PreparedQuery, body: bytes, content_t
 
     from cstrdf.results import result_from_json
 
+    html = _html_summary(body[:4096].decode("utf-8", "replace"))
+    if html:
+        raise RemoteError(f"endpoint {endpoint}: the answer is {html}, not SPARQL results ({content_type or 'no content type'})")
     if prepared.kind in ("select", "ask"):
         try:
             data = json.loads(body.decode("utf-8"))
@@ -671,7 +794,7 @@ def run_query(
     data: Sequence[str | Path] | None = None,
     endpoint: str | None = None,
     method: str = "POST",
-    timeout: float | None = 30.0,
+    timeout: float | None = None,
     retries: int = 3,
     user: str | None = None,
     store: LocalStore | None = None,
@@ -682,6 +805,8 @@ def run_query(
     ``query`` is a catalogue name (``q01`` or ``q01-members-at-moscow-summit``), a path, ``-``
     or a :class:`~cstrdf.catalogue.CatalogueQuery`; or give the text as ``sparql``. Locally the
     packaged publication is used unless ``data`` names files; ``store`` reuses loaded data.
+    ``timeout`` (seconds) bounds the endpoint's answer (default 30 s) or a local query's run
+    (default: no limit; with a limit the query runs in a worker process that is stopped).
 
     >>> result = run_query("q05")
     >>> [row[1].lexical for row in result.rows]
@@ -702,4 +827,4 @@ def run_query(
     if default_graph:
         raise UsageError("--graph applies to --endpoint queries (local data is queried as one union graph)")
     local = store if store is not None else LocalStore(engine, data)
-    return local.query(prepared)
+    return local.query(prepared, timeout=timeout)
