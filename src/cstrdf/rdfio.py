@@ -120,15 +120,23 @@ def open_parser(data: bytes, path: str | Path, rdf_format: RdfFormat):
     refused here, before any parser sees it."""
     import pyoxigraph
 
-    if rdf_format.name == "rdfxml":
-        external = _XML_EXTERNAL.search(data)
-        if external:
-            line, column = byte_position(data, external.start())
-            raise InputError(
-                "external XML entities and DTDs are refused (nothing is fetched while reading)",
-                path=path, line=line, column=column,
-            )
+    refuse_external_entities(data, path, rdf_format)
     return pyoxigraph.parse(input=data, format=rdf_format.oxigraph(), base_iri=file_base_iri(path))
+
+
+def refuse_external_entities(data: bytes, path: str | Path, rdf_format: RdfFormat) -> None:
+    """An InputError at the declaration when RDF/XML declares an external entity or DTD
+    (``SYSTEM``/``PUBLIC``): nothing is fetched while reading (XXE). pyoxigraph would refuse
+    them too, with a message that does not say why."""
+    if rdf_format.name != "rdfxml":
+        return
+    external = _XML_EXTERNAL.search(data)
+    if external:
+        line, column = byte_position(data, external.start())
+        raise InputError(
+            "external XML entities and DTDs are refused (nothing is fetched while reading)",
+            path=path, line=line, column=column,
+        )
 
 
 def checked(parser, data: bytes, path: str | Path) -> Iterator:
@@ -174,6 +182,33 @@ def check_literal(term, data: bytes, path: str | Path) -> None:
     raise InputError(
         f"{term.value!r} is not a valid xsd:{datatype[len(XSD):]}: {why}", path=path, line=line, column=column
     )
+
+
+def check_store_literals(store, files: Iterable[str | Path]) -> None:
+    """The same check as :func:`check_literal`, for data that pyoxigraph loaded itself
+    (``Store.load`` keeps ill-typed literals): one query lists the distinct XSD-typed literals
+    of every graph; the first ill-typed one is an InputError at its first occurrence in
+    ``files`` (the files the store was loaded from)."""
+    from cstrdf.lexical import XSD, problem
+
+    query = (
+        "SELECT DISTINCT ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } "
+        f'FILTER(isLiteral(?o) && DATATYPE(?o) != <{XSD}string> && STRSTARTS(STR(DATATYPE(?o)), "{XSD}")) }}'
+    )
+    for (literal,) in store.query(query):
+        why = problem(literal.value, literal.datatype.value)
+        if why is None:
+            continue
+        message = f"{literal.value!r} is not a valid xsd:{literal.datatype.value[len(XSD):]}: {why}"
+        encoded = literal.value.encode("utf-8")
+        for path in files:
+            data = read_bytes(path)
+            offset = data.find(b'"' + encoded + b'"')
+            offset = offset if offset >= 0 else data.find(encoded)
+            if offset >= 0:
+                line, column = byte_position(data, offset)
+                raise InputError(message, path=path, line=line, column=column)
+        raise InputError(message)
 
 
 _STRING_TYPES = frozenset(
