@@ -217,7 +217,8 @@ class SiteData:
     # -- outside links -------------------------------------------------------------------------
     def wikidata_links(self, node) -> list[tuple[str, str, str | None]]:
         """(item IRI, relation, status) for the node: owl:sameAs / skos:closeMatch to Wikidata
-        entities, and cst:EntityLink records (status: verified, unverified …)."""
+        entities, and cst:EntityLink records (status: verified, unverified …). A record
+        without a target is ("", record IRI, status)."""
         found: dict[str, tuple[str, str, str | None]] = {}
         for predicate, relation in ((OWL + "sameAs", "same as"), (SCHEMA + "sameAs", "same as"),
                                     (SKOS + "closeMatch", "close match"), (SKOS + "exactMatch", "exact match")):
@@ -226,7 +227,11 @@ class SiteData:
                     found[str(target)] = (str(target), relation, None)
         for record in self.graph.subjects(self.uri(CST + "linkedEntity"), node):
             target = self.value(record, CST + "linkTarget")
-            if target is None or not str(target).startswith(WIKIDATA_ENTITY):
+            if target is None:  # a record without a target: no item, or not yet verified
+                status = self.value(record, CST + "linkStatus")
+                found["~" + str(record)] = ("", str(record), self.label(status) if status is not None else None)
+                continue
+            if not str(target).startswith(WIKIDATA_ENTITY):
                 continue
             kind = self.value(record, CST + "linkKind")
             status = self.value(record, CST + "linkStatus")

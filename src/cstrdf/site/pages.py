@@ -130,6 +130,10 @@ def resource_page(data: SiteData, iri: str, *, article_text: bool = True) -> str
     if links:
         items = []
         for target, relation, status in links:
+            if not target:  # relation is the link record
+                items.append(f"<li>No Wikidata item linked ({e(status or 'no status')}): "
+                             f"{link(data.page_href(relation, root), data.label(data.uri(relation)))}</li>")
+                continue
             qid = target.rsplit("/", 1)[-1]
             status_text = f" ({e(status)})" if status else ""
             items.append(f'<li>{e(relation)}: {link("https://www.wikidata.org/wiki/" + qid, "Wikidata " + qid)}{status_text}</li>')
@@ -527,6 +531,9 @@ def landing_page(data: SiteData, report: "BuildReport", void_text: str, answered
             "states, groups of forces, stances and the chairmanship handover.</li>"
             f'<li>{link("resources.html", "All resources")}, {link("ontology.html", "the ontology")} and '
             f'{link("queries.html", "the analytic questions")}.</li></ul>',
+            '<figure id="at-a-glance">' + timeline_svg(data, timeline_entries(data)) +
+            f'<figcaption>The events of the article from May 2001 to November 2002; labels link to their pages. '
+            f'{link("timeline.html", "The timeline page")} says the same in words.</figcaption></figure>',
             '<h2 id="source">Source and licence</h2>',
             f"<p>Source: “{e(title)}”, <cite>The Monitor</cite>, Volume 8, Issue 95, The Jamestown Foundation "
             f"({link(PUBLISHER_PAGE, 'publisher’s page')}). The article names no author and carries no date line; neither is asserted. "

@@ -145,6 +145,14 @@ def timeline_entries(data: SiteData) -> list[TimelineEntry]:
     return sorted(inside, key=lambda x: (x.start, x.end, x.shape != "event", x.label))
 
 
+def _row_text(entry: TimelineEntry) -> str:
+    """The row's label, with its date in front unless the label already carries it."""
+    date = entry.date_text.removeprefix("by ").removeprefix("after ").replace("–", "-")
+    if date in entry.label.replace("–", "-"):
+        return entry.label
+    return f"{entry.date_text} — {entry.label}"
+
+
 TIMELINE_COLOURS = {"event": PALETTE["header-bg"], "deadline": PALETTE["oppose"], "ordered": PALETTE["support"],
                     "context": PALETTE["neutral"], "mentioned": PALETTE["muted"]}
 
@@ -161,7 +169,7 @@ def _timeline_rows(data: SiteData, entries: list[TimelineEntry], x, root: str, *
     for i, entry in enumerate(entries):
         colour = colours[entry.shape]
         x0, x1 = x(max(entry.start, TIMELINE_FROM)), x(min(entry.end + dt.timedelta(days=1), TIMELINE_TO))
-        text = f"{entry.date_text} — {entry.label}"
+        text = _row_text(entry)
         needed = _text_width(text)
         # the mark's extent, to place the label beside it
         if entry.shape == "deadline":
@@ -259,7 +267,7 @@ def timeline_svg(data: SiteData, entries: list[TimelineEntry], root: str = "") -
     for _, symbol, text in legend:
         parts.append(f'<g transform="translate({lx} {ly})">{symbol}</g>'
                      f'<text x="{lx + 14}" y="{ly + 4.5}" fill="{p["text"]}">{e(text)}</text>')
-        lx += 30 + _text_width(text, 12.5) * 0.92
+        lx += 36 + _text_width(text, 12.5)
     parts.append("</svg>")
     return "\n".join(parts)
 
