@@ -419,9 +419,20 @@ def term_from_json(value: Mapping[str, str]) -> Term:
 
 
 def result_from_json(data: Mapping, prefixes: Mapping[str, str] | None = None) -> QueryResult:
-    """A :class:`QueryResult` from parsed SPARQL 1.1 JSON results (SELECT or ASK)."""
+    """A :class:`QueryResult` from parsed SPARQL 1.1 JSON results (SELECT or ASK).
+
+    Anything else (another JSON document, a SELECT without ``results.bindings``) is a
+    ValueError: an answer that is not results must never read as an empty result.
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError(f"a JSON {type(data).__name__}, not a results object")
     if "boolean" in data:
-        return QueryResult("ask", boolean=bool(data["boolean"]), prefixes=dict(prefixes or {}))
+        if not isinstance(data["boolean"], bool):
+            raise ValueError(f"'boolean' is {data['boolean']!r}, not true or false")
+        return QueryResult("ask", boolean=data["boolean"], prefixes=dict(prefixes or {}))
+    head, results = data.get("head"), data.get("results")
+    if not isinstance(head, Mapping) or not isinstance(results, Mapping) or not isinstance(results.get("bindings"), list):
+        raise ValueError("no 'head' and 'results.bindings' (SPARQL 1.1 Query Results JSON Format, §3)")
     variables = tuple(data.get("head", {}).get("vars", []))
     rows = tuple(
         tuple(term_from_json(b[name]) if name in b else None for name in variables)

@@ -737,7 +737,7 @@ def _parse_remote(endpoint: str, prepared: PreparedQuery, body: bytes, content_t
         try:
             data = json.loads(body.decode("utf-8"))
             result = result_from_json(data, prepared.prefixes)
-        except (ValueError, KeyError, UnicodeDecodeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
             raise RemoteError(
                 f"endpoint {endpoint}: the answer is not SPARQL JSON results ({content_type or 'no content type'}): {error}"
             ) from None
