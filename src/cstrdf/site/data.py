@@ -161,27 +161,19 @@ class SiteData:
     # -- evidence ------------------------------------------------------------------------------
     @cached_property
     def evidence(self) -> dict[str, list[Evidence]]:
-        """Node IRI → its evidence quotes, in text order."""
-        from cstrdf.evidence import _evidence_resources, as_offset
-        from cstrdf.namespaces import OA
+        """Node IRI → its evidence quotes, in text order (from :func:`cstrdf.evidence.evidence_spans`;
+        the context around each quote is read from the text at its offsets)."""
+        from cstrdf.evidence import CONTEXT_LENGTH, evidence_spans
 
         table: dict[str, list[Evidence]] = {}
-        for node, found in _evidence_resources(self.graph):
-            for quote in found.quotes:
-                exact = self.value(quote, OA + "exact")
-                if exact is None:
-                    continue
-                start = end = None
-                for position in found.positions:
-                    start = as_offset(self.value(position, OA + "start"))
-                    end = as_offset(self.value(position, OA + "end"))
-                prefix = self.value(quote, OA + "prefix")
-                suffix = self.value(quote, OA + "suffix")
-                table.setdefault(str(node), []).append(Evidence(
-                    node=str(node), start=start, end=end, exact=str(exact),
-                    prefix=str(prefix or ""), suffix=str(suffix or ""),
-                    sentences=self.sentences_of(start, end),
-                ))
+        for span in evidence_spans(self.graph):
+            exact = span.exact if span.exact is not None else self.text[span.start:span.end]
+            table.setdefault(str(span.node), []).append(Evidence(
+                node=str(span.node), start=span.start, end=span.end, exact=exact,
+                prefix=self.text[max(0, span.start - CONTEXT_LENGTH):span.start],
+                suffix=self.text[span.end:span.end + CONTEXT_LENGTH],
+                sentences=self.sentences_of(span.start, span.end),
+            ))
         for items in table.values():
             items.sort(key=lambda ev: (ev.start if ev.start is not None else 1 << 30, ev.end or 0, ev.exact))
         return table
