@@ -6,8 +6,8 @@ and the code under test reaches it over TCP exactly as it reaches any endpoint.
 * :func:`scripted` answers every request with the next :class:`Reply` of a script (the last
   one repeats): a status, headers, a body, an optional delay.
 * :func:`silent` accepts connections and never answers.
-* :class:`Proxy` forwards everything to a real store (Oxigraph server) and can slow down or
-  cut off the requests whose path starts with a given prefix.
+* :class:`Proxy` forwards everything to a real store (Oxigraph server) and can cut off, or
+  answer late, the requests whose path starts with a given prefix.
 """
 
 from __future__ import annotations
@@ -125,8 +125,8 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         hit = proxy.prefix is not None and self.path.startswith(proxy.prefix)
         if hit:
             proxy.hits += 1
-            proxy.hit.set()
         if hit and proxy.mode == "drop":
+            proxy.hit.set()
             # read a little of the upload, then cut the connection off without an answer:
             # SO_LINGER 0 makes close() send a RST, as a crashed peer or a middlebox would
             self.rfile.read(min(length, 1024))
@@ -135,8 +135,6 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             self.connection.close()
             return
         body = self.rfile.read(length) if length else None
-        if hit and proxy.mode == "slow":
-            time.sleep(proxy.delay)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "content-length")}
         request = urllib.request.Request(proxy.target + self.path, data=body, headers=headers, method=self.command)
         try:
@@ -144,6 +142,9 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
                 status, answer_headers, payload = answer.status, answer.headers, answer.read()
         except urllib.error.HTTPError as error:
             status, answer_headers, payload = error.code, error.headers, error.read()
+        if hit and proxy.mode == "slow":  # the store has done the work; the answer is late
+            proxy.hit.set()
+            time.sleep(proxy.delay)
         self.send_response(status)
         for name, value in answer_headers.items():
             if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
@@ -157,7 +158,9 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
 
 class Proxy:
     """Forwards to ``target`` (a real store); requests whose path starts with ``prefix`` are
-    cut off mid-upload (``mode="drop"``) or held ``delay`` seconds (``mode="slow"``)."""
+    cut off mid-upload (``mode="drop"``: never forwarded) or forwarded and answered ``delay``
+    seconds late (``mode="slow"``). ``hit`` is set when such a request has been cut off or
+    forwarded."""
 
     def __init__(self, target: str, prefix: str | None = None, mode: str = "drop", delay: float = 0.0) -> None:
         self.target = target.rstrip("/")
