@@ -285,13 +285,15 @@ PREFIX schema: <http://schema.org/>
 
 @dataclass(frozen=True)
 class EngineBug:
-    """A minimal query on which Virtuoso 7.2.5 differs from the standard (Oxigraph agrees with
-    the standard on each; checked here too). ``wrong`` is how Virtuoso's answer differs."""
+    """A minimal query on which Virtuoso 7.2.5 differs from the standard (Oxigraph server gives
+    the standard answer; it is the reference here). ``wrong`` is how Virtuoso's answer differs
+    (as :func:`difference` says it), ``effect`` the same for people."""
 
     name: str
     workaround: str
     query: str
     wrong: str
+    effect: str
 
 
 VIRTUOSO_BUGS = [
@@ -303,7 +305,8 @@ VIRTUOSO_BUGS = [
   ?event a ?class .
   ?class rdfs:subClassOf* schema:Event .
 }""",
-        "rows missing",  # only the first ?event gets its row
+        "rows missing",
+        "only the first solution's subject gets its matches (1 row of 3)",
     ),
     EngineBug(
         "OPTIONALs after a UNION whose branches bind different variables",
@@ -313,7 +316,8 @@ VIRTUOSO_BUGS = [
   OPTIONAL { ?item schema:superEvent ?whole }
   OPTIONAL { ?item cst:madeAt ?occasion . ?occasion schema:startDate ?occasionStart }
 }""",
-        "rows differ",  # the cst:Decision branch's rows lose the second OPTIONAL's match
+        "rows differ",
+        "the cst:Decision branch's solutions lose the second OPTIONAL's match",
     ),
     EngineBug(
         "an unbound argument of SUBSTR fails the query instead of the FILTER",
@@ -324,12 +328,14 @@ VIRTUOSO_BUGS = [
   FILTER(SUBSTR("abc", 1, ?length) = "a")
 }""",
         "HTTP 500",
+        'HTTP 500 "rdf_substr_impl needs an integer as argument 3" instead of no rows',
     ),
     EngineBug(
         "a boolean expression's value comes back as an integer",
         'every query: booleans are returned as "yes"/"no" (queries/README.md)',
         "SELECT ?b WHERE { BIND(1 < 2 AS ?b) }",
-        "rows differ",  # "1"^^xsd:integer instead of "true"^^xsd:boolean
+        "rows differ",
+        '"1"^^xsd:integer instead of "true"^^xsd:boolean',
     ),
 ]
 
