@@ -51,6 +51,26 @@ def note(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def write_all(out: TextIO, text: str, piece: int = 4096) -> None:
+    """Write ``text`` and flush; a failed write (a full disk) is an InputError, never lost.
+
+    The text goes in pieces smaller than the stream's buffer: given one large write that
+    fills the disk, CPython's BufferedWriter reports a short write instead of the error, and
+    TextIOWrapper drops the rest without a word (exit 0, a truncated file).
+    """
+    from cstrdf.errors import InputError
+
+    try:
+        for start in range(0, len(text), piece):
+            out.write(text[start:start + piece])
+        out.flush()
+    except BrokenPipeError:
+        raise  # the reader went away: the command line stops quietly
+    except OSError as error:
+        reason = (error.strerror or str(error)).lower()
+        raise InputError(f"cannot write: {reason}; the output is incomplete", path="standard output") from None
+
+
 def _json(payload: dict, stream: TextIO | None) -> None:
     out = _out(stream)
     json.dump(payload, out, ensure_ascii=False, indent=2)
@@ -336,7 +356,7 @@ def query_catalogue(queries, fmt: str = "table", stream: TextIO | None = None) -
 def query_output(text: str, output: str | None = None, stream: TextIO | None = None) -> None:
     """A query result, already serialized: to stdout, or atomically to ``output``."""
     if output is None:
-        _out(stream).write(text)
+        write_all(_out(stream), text)
         return
     from cstrdf.canonical import write_atomically
 
