@@ -227,7 +227,7 @@ def article_page(data: SiteData, *, article_text: bool = True) -> str:
               '<li><span class="sw k-claim">dashed underline</span>: the author\'s claim (interpretation)</li>'
               '<li><span class="sw k-quotation">solid underline</span>: a quotation</li></ul>')
     body = [f"<h1>The annotated article</h1>",
-            f'<p class="lead">“{e(title)}”, <cite>The Monitor</cite>, Volume 8, Issue 95 (The Jamestown Foundation, May 2002). '
+            f'<p class="lead">“{e(title)}”, <cite>The Monitor</cite>, Volume 8, Issue 95 (The Jamestown Foundation; the text carries no date line). '
             f'Publisher\'s page: {link(PUBLISHER_PAGE, "jamestown.org")}.</p>']
     if not article_text:
         body.append('<p class="note">This deployment does not show the article\'s full text. Below are the quotes '
@@ -518,7 +518,7 @@ def landing_page(data: SiteData, report: "BuildReport", void_text: str, answered
     for iri in data.resources:
         kinds[data.kind(data.uri(iri))] += 1
     body = ["<h1>cstrdf: a news analysis as linked data</h1>",
-            f'<p class="lead">The Jamestown Foundation <cite>Monitor</cite> article “{e(title)}” (Volume 8, Issue 95, May 2002) '
+            f'<p class="lead">The Jamestown Foundation <cite>Monitor</cite> article “{e(title)}” (Volume 8, Issue 95; on the CST summit of 13–14 May 2002) '
             "as an RDF dataset: an OWL ontology aligned with W3C ORG, PROV-O, OWL-Time, schema.org, SKOS and Web Annotation; "
             "every fact of the article with the exact words it rests on; the author's interpretations kept apart as claims; "
             "and the quotations with their speakers.</p>",
@@ -546,14 +546,14 @@ def landing_page(data: SiteData, report: "BuildReport", void_text: str, answered
             '<h2 id="cite">How to cite</h2>',
             f"<p>The cstrdf project, <cite>cstrdf: The Monitor, Volume 8, Issue 95, as linked data</cite>, version {e(__version__)}, "
             "dataset <code>https://w3id.org/cstrdf/dataset</code>, CC BY 4.0. Cite the article itself as: “"
-            f"{e(title)}”, <cite>The Monitor</cite> 8:95, The Jamestown Foundation, May 2002.</p>",
+            f"{e(title)}”, <cite>The Monitor</cite> 8:95, The Jamestown Foundation (no date line).</p>",
             "<pre><code>" + e(
                 "@misc{cstrdf,\n"
                 "  title     = {cstrdf: The Monitor, Volume 8, Issue 95, as linked data},\n"
                 "  author    = {{The cstrdf project}},\n"
                 f"  version   = {{{__version__}}},\n"
                 "  url       = {https://w3id.org/cstrdf/dataset},\n"
-                "  note      = {Data CC BY 4.0; source: The Jamestown Foundation, The Monitor 8:95 (May 2002)}\n"
+                "  note      = {Data CC BY 4.0; source: The Jamestown Foundation, The Monitor 8:95}\n"
                 "}") + "</code></pre>",
             '<h2 id="downloads">Downloads</h2>']
     rows = []
@@ -585,4 +585,4 @@ def landing_page(data: SiteData, report: "BuildReport", void_text: str, answered
     body.append('<h2 id="questions">Analytic questions</h2><ol>' + "".join(
         f'<li>{link(f"query/{a.query.name}.html", a.query.title)}: {e(a.query.question)}</li>' for a in answered) + "</ol>")
     return page(title="Home", body="\n".join(body), current="index.html",
-                description="The Monitor article on the CIS Collective Security Treaty (8:95, May 2002) as linked data.")
+                description="The Monitor article on the CIS Collective Security Treaty (8:95) as linked data.")
