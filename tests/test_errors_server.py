@@ -1,0 +1,231 @@
+"""The error contract for ``cstrdf serve`` facing the open web (docs/errors.md, "Server"): the
+real server (Oxigraph backend and front server) on loopback, reached over TCP.
+
+Pinned elsewhere and not repeated: path traversal in its plain, encoded, double-encoded,
+overlong-UTF-8 and symlink forms (test_serve_linked_data.py::test_no_path_leaves_the_site),
+oversized request lines, headers and bodies, a body without length
+(::test_an_overlong_request_line_is_414, ::test_oversized_headers_are_431,
+::test_an_oversized_body_is_413_and_a_body_without_length_411, test_serve.py::
+test_serve_refuses_oversized_bodies), malformed Accept headers (::test_malformed_accept_headers_are_handled,
+::test_any_printable_accept_header_gets_303_or_406), a client that stops sending
+(::test_a_slow_client_is_cut_off), a runaway query (::test_a_runaway_query_is_stopped_by_the_timeout),
+updates as application/sparql-update and form fields (::test_the_sparql_endpoint_still_answers_and_refuses_updates,
+test_serve.py::test_serve_answers_queries_refuses_updates_and_stops_cleanly).
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import socket
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from cstrdf.errors import ExitCode
+from cstrdf.serve import ServeOptions, start
+
+#: rows of the contract that cstrdf serve does not meet yet; strict: when serve.py is fixed the
+#: test passes, the XPASS fails the run, and the marker must go (docs/errors.md lists the fixes)
+NEEDS_SERVE_FIX = pytest.mark.xfail(strict=True, reason="needs a serve.py fix listed in docs/errors.md")
+
+FOREVER = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@pytest.fixture(scope="module")
+def server():
+    running = start(ServeOptions(port=0, timeout=2.0, client_timeout=2.0))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def address(server):
+    return server.front.server_address[:2]
+
+
+def request(address, method: str, target: str, headers: dict[str, str] | None = None, body: bytes | None = None,
+            timeout: float = 60):
+    """One raw HTTP request: (status, body)."""
+    connection = http.client.HTTPConnection(*address, timeout=timeout)
+    try:
+        connection.putrequest(method, target, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    finally:
+        connection.close()
+
+
+def ask(address, query: str, timeout: float = 60):
+    return request(address, "GET", "/sparql?" + urllib.parse.urlencode({"query": query}),
+                   {"Accept": "text/csv"}, timeout=timeout)
+
+
+def triples(address) -> int:
+    status, body = ask(address, COUNT)
+    assert status == 200, body
+    return int(body.split()[-1])
+
+
+# -- updates --------------------------------------------------------------------------------------
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+UPDATES = [
+    ("GET", "/sparql?" + urllib.parse.urlencode({"update": "DROP ALL"}), {}, None, 403),
+    ("GET", "/update?" + urllib.parse.urlencode({"update": "DROP ALL"}), {}, None, 403),
+    ("POST", "/update", FORM, urllib.parse.urlencode({"update": "DROP ALL"}).encode(), 403),
+    ("POST", "/query", {"Content-Type": "application/sparql-update"}, b"CLEAR ALL", 403),
+    ("POST", "/sparql", FORM, urllib.parse.urlencode({"update": "DROP ALL", "query": "ASK {}"}).encode(), 403),
+    # an update sent as if it were a query: the read-only backend refuses to parse it
+    ("GET", "/sparql?" + urllib.parse.urlencode({"query": "DROP ALL"}), {}, None, 400),
+    ("POST", "/sparql", FORM, urllib.parse.urlencode({"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}).encode(), 400),
+    ("POST", "/sparql", {"Content-Type": "application/sparql-query"}, b"DELETE WHERE { ?s ?p ?o }", 400),
+    ("PUT", "/sparql", {"Content-Type": "text/turtle"}, b"<urn:a> <urn:b> <urn:c> .", 405),
+    ("DELETE", "/sparql", {}, None, 405),
+    ("PATCH", "/sparql", {"Content-Type": "application/sparql-update"}, b"DROP ALL", 405),
+    ("POST", "/sparql", {"Content-Type": "multipart/form-data; boundary=x"}, b"--x--", 415),
+]
+
+
+def test_updates_are_refused_in_every_form_and_nothing_changes(address):
+    before = triples(address)
+    got = [(method, target, request(address, method, target, headers, body)[0]) for method, target, headers, body, _ in UPDATES]
+    assert got == [(method, target, status) for method, target, _, _, status in UPDATES]
+    assert triples(address) == before
+
+
+# -- SERVICE to arbitrary hosts ------------------------------------------------------------------
+
+class Recorder(http.server.ThreadingHTTPServer):
+    """A real SPARQL-looking server on loopback that records whether anybody called it."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self):
+                recorder.requests.append(self.path)
+                body = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"outside"}}]}}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = answer
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.requests: list[str] = []
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/sparql"
+
+
+@pytest.fixture
+def outside():
+    server = Recorder()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("template", [
+    "SELECT ?x WHERE {{ SERVICE <{url}> {{ ?x ?p ?o }} }}",
+    "SELECT ?x WHERE {{ SERVICE SILENT <{url}> {{ ?x ?p ?o }} }}",
+    "select ?x where {{ service <{url}> {{ ?x ?p ?o }} }}",
+    "SELECT ?x WHERE {{ VALUES ?where {{ <{url}> }} SERVICE ?where {{ ?x ?p ?o }} }}",
+    "ASK {{ {{ SELECT * WHERE {{ SERVICE <{url}> {{ ?x ?p ?o }} }} }} }}",
+])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@NEEDS_SERVE_FIX
+def test_service_calls_to_other_hosts_are_off_by_default(address, outside, template, method):
+    """A public endpoint must not fetch from arbitrary hosts for its callers (SSRF): SERVICE is
+    refused with a 4xx unless the operator turns it on. Needs a serve.py fix (see
+    docs/errors.md): today the Oxigraph backend makes the call."""
+    query = template.format(url=outside.url)
+    if method == "GET":
+        status, body = ask(address, query)
+    else:
+        status, body = request(address, "POST", "/sparql", {"Content-Type": "application/sparql-query",
+                                                             "Accept": "text/csv"}, query.encode())
+    assert outside.requests == [], f"the server called {outside.url} for a client"
+    assert 400 <= status < 500 and b"outside" not in body
+
+
+# -- slow clients and runaway queries -------------------------------------------------------------
+
+@NEEDS_SERVE_FIX
+def test_a_client_that_trickles_its_request_is_cut_off(address):
+    """One header byte every half second never trips a per-read socket timeout; a per-request
+    deadline must cut the client off (here: the server runs with client_timeout=2). Needs a
+    serve.py fix (see docs/errors.md): today only a read that waits 2 s times out."""
+    import select
+
+    connection = socket.create_connection(address, timeout=5)
+    connection.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    began = time.monotonic()
+    cut = False
+    try:
+        while time.monotonic() - began < 20 and not cut:
+            readable, _, _ = select.select([connection], [], [], 0.5)
+            try:
+                if readable:
+                    answer = connection.recv(4096)
+                    cut = answer == b"" or answer.startswith((b"HTTP/1.1 408", b"HTTP/1.1 4", b"HTTP/1.0 4"))
+                if not cut:
+                    connection.send(b"a")
+            except OSError:  # reset or broken pipe: the server closed the connection
+                cut = True
+    finally:
+        connection.close()
+    assert cut, "a client sending one byte every half second held its connection for 20 s"
+    assert time.monotonic() - began < 15
+
+
+def test_many_idle_connections_do_not_stop_the_server(address):
+    idle = [socket.create_connection(address, timeout=10) for _ in range(64)]
+    try:
+        began = time.monotonic()
+        status, body = ask(address, "ASK { ?s ?p ?o }", timeout=10)
+        assert status == 200 and time.monotonic() - began < 5
+    finally:
+        for connection in idle:
+            connection.close()
+
+
+def test_a_runaway_query_does_not_hold_up_other_clients(address):
+    results = {}
+
+    def runaway():
+        results["runaway"] = ask(address, FOREVER)[0]
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)
+    began = time.monotonic()
+    assert ask(address, "ASK { ?s ?p ?o }")[0] == 200
+    assert time.monotonic() - began < 2
+    thread.join(60)
+    assert results["runaway"] >= 500
+    assert triples(address) > 0  # and the server still answers afterwards
+
+
+def test_cstrdf_query_against_a_runaway_query_on_serve(run, server):
+    """The client side of the server's timeout: exit 4 and one line naming the endpoint."""
+    err = run("query", "--sparql", FOREVER, "--endpoint", server.url, "--timeout", "60", expect=ExitCode.REMOTE).stderr
+    assert len(err.splitlines()) == 1 and server.url in err and "HTTP 5" in err
