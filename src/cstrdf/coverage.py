@@ -23,6 +23,8 @@ from cstrdf.sentences import Sentence, split_sentences
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
 
+    from cstrdf.evidence import EvidenceSpan
+
 EXCLUSIONS_HEADER = ("quote", "reason")
 
 
@@ -128,9 +130,16 @@ def coverage(
 
     A covered sentence that is also excluded counts as covered (the exclusion is redundant).
     """
+    return coverage_of_spans(evidence_spans(graph), source_text, exclusions)
+
+
+def coverage_of_spans(
+    spans: Iterable["EvidenceSpan"], source_text: str, exclusions: Iterable[Exclusion] = ()
+) -> CoverageReport:
+    """:func:`coverage` for evidence spans read by any engine (:mod:`cstrdf.evidence`)."""
     sentences = split_sentences(source_text)
     excluded_by = _match_exclusions(sentences, exclusions)
-    spans = sorted(evidence_spans(graph), key=lambda s: (s.start, s.end, str(s.node)))
+    spans = sorted(spans, key=lambda s: (s.start, s.end, str(s.node)))
     rows: list[SentenceCoverage] = []
     for sentence in sentences:
         nodes = sorted({str(s.node) for s in spans if _overlap(s.start, s.end, sentence) >= 1})

@@ -112,22 +112,155 @@ def _evidence_resources(graph: "rdflib.Graph") -> Iterator[tuple[object, _Select
         yield node, _Selectors(resource, tuple(quotes), tuple(positions))
 
 
+@dataclass(frozen=True)
+class QuoteReading:
+    """What one quote selector says: every oa:exact, oa:prefix and oa:suffix it has."""
+
+    exacts: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    suffixes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PositionReading:
+    """What one position selector says: each oa:start and oa:end (None: not an integer)."""
+
+    starts: tuple[int | None, ...]
+    ends: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class EvidenceReading:
+    """One evidence resource as read from a graph, engine-neutral: ``node`` keeps the term type
+    of the graph it came from; ``sources`` are (is an IRI, text) pairs."""
+
+    node: object
+    resource: str
+    sources: frozenset[tuple[bool, str]]
+    quotes: tuple[QuoteReading, ...]
+    positions: tuple[PositionReading, ...]
+
+
+def readings(graph: "rdflib.Graph") -> list[EvidenceReading]:
+    """Every evidence resource of an rdflib graph, in (node, resource) order."""
+    from rdflib import URIRef
+
+    has_source = URIRef(OA + "hasSource")
+    exact_p, prefix_p, suffix_p = URIRef(OA + "exact"), URIRef(OA + "prefix"), URIRef(OA + "suffix")
+    start_p, end_p = URIRef(OA + "start"), URIRef(OA + "end")
+    found = []
+    for node, selectors in _evidence_resources(graph):
+        found.append(EvidenceReading(
+            node=node,
+            resource=str(selectors.resource),
+            sources=frozenset((isinstance(s, URIRef), str(s)) for s in graph.objects(selectors.resource, has_source)),
+            quotes=tuple(
+                QuoteReading(
+                    tuple(str(v) for v in graph.objects(q, exact_p)),
+                    tuple(str(v) for v in graph.objects(q, prefix_p)),
+                    tuple(str(v) for v in graph.objects(q, suffix_p)),
+                )
+                for q in selectors.quotes
+            ),
+            positions=tuple(
+                PositionReading(
+                    tuple(as_offset(v) for v in graph.objects(p, start_p)),
+                    tuple(as_offset(v) for v in graph.objects(p, end_p)),
+                )
+                for p in selectors.positions
+            ),
+        ))
+    return found
+
+
+def store_readings(store, graph=None) -> list[EvidenceReading]:
+    """Every evidence resource of a pyoxigraph store (``graph``: one graph; default: the default
+    graph), read with one SPARQL query; the same readings :func:`readings` gives for rdflib,
+    with nodes as strings (IRIs, or blank-node ids as rdflib's ``str()`` writes them)."""
+    import pyoxigraph
+
+    query = f"""
+        SELECT ?node ?resource ?selector ?p ?o ?quote ?position WHERE {{
+            ?node <{CST}evidence> ?resource .
+            {{ ?resource <{OA}hasSource> ?o . BIND(<{OA}hasSource> AS ?p) }}
+            UNION
+            {{
+                ?resource <{OA}hasSelector> ?selector .
+                OPTIONAL {{ ?selector a ?quoteType . FILTER(?quoteType = <{OA}TextQuoteSelector>) }}
+                OPTIONAL {{ ?selector a ?positionType . FILTER(?positionType = <{OA}TextPositionSelector>) }}
+                BIND(BOUND(?quoteType) || EXISTS {{ ?selector <{OA}exact> ?anyExact }} AS ?quote)
+                BIND(BOUND(?positionType) || EXISTS {{ ?selector <{OA}start> ?anyStart }} AS ?position)
+                OPTIONAL {{
+                    ?selector ?p ?o .
+                    FILTER(?p IN (<{OA}exact>, <{OA}prefix>, <{OA}suffix>, <{OA}start>, <{OA}end>))
+                }}
+            }}
+        }}"""
+    kwargs = {"default_graph": graph} if graph is not None else {}
+    table: dict = {}
+    for row in store.query(query, **kwargs):
+        node, resource, selector = row["node"], row["resource"], row["selector"]
+        entry = table.setdefault((node, resource), {"sources": set(), "selectors": {}})
+        if selector is None:
+            entry["sources"].add((isinstance(row["o"], pyoxigraph.NamedNode), row["o"].value))
+            continue
+        values = entry["selectors"].setdefault(selector, {
+            "quote": row["quote"].value == "true", "position": row["position"].value == "true",
+        })
+        if row["p"] is not None:
+            values.setdefault(row["p"].value[len(OA):], []).append(row["o"])
+    found = []
+    for (node, resource), entry in sorted(table.items(), key=lambda item: (item[0][0].value, item[0][1].value)):
+        selectors = entry["selectors"].values()
+        found.append(EvidenceReading(
+            node=node.value,
+            resource=resource.value,
+            sources=frozenset(entry["sources"]),
+            quotes=tuple(
+                QuoteReading(*(tuple(v.value for v in s.get(k, ())) for k in ("exact", "prefix", "suffix")))
+                for s in selectors if s["quote"]
+            ),
+            positions=tuple(
+                PositionReading(*(tuple(_offset_of(v) for v in s.get(k, ())) for k in ("start", "end")))
+                for s in selectors if s["position"]
+            ),
+        ))
+    return found
+
+
+def _offset_of(term) -> int | None:
+    """:func:`as_offset` for a pyoxigraph term."""
+    import pyoxigraph
+
+    if not isinstance(term, pyoxigraph.Literal):
+        return None
+    lexical = term.value.strip()
+    return int(lexical) if lexical.lstrip("+").isdigit() else None
+
+
+def _only(values: tuple):
+    return values[0] if len(values) == 1 else None
+
+
 def evidence_spans(graph: "rdflib.Graph") -> list[EvidenceSpan]:
     """Every (node, start, end, exact) the evidence selectors of ``graph`` give.
 
     Spans with missing or non-integer offsets are left out (:func:`check_evidence` reports them).
     """
-    from rdflib import URIRef
+    return spans_of(readings(graph))
 
-    start_p, end_p, exact_p = URIRef(OA + "start"), URIRef(OA + "end"), URIRef(OA + "exact")
+
+def spans_of(found: list[EvidenceReading]) -> list[EvidenceSpan]:
+    """The spans of evidence readings (:func:`evidence_spans` for any engine)."""
     spans: list[EvidenceSpan] = []
-    for node, found in _evidence_resources(graph):
-        exacts = [graph.value(q, exact_p) for q in found.quotes]
-        exact = str(exacts[0]) if len(exacts) == 1 and exacts[0] is not None else None
-        for position in found.positions:
-            start, end = as_offset(graph.value(position, start_p)), as_offset(graph.value(position, end_p))
+    for reading in found:
+        exacts = [q.exacts[0] if q.exacts else None for q in reading.quotes]
+        exact = exacts[0] if len(exacts) == 1 and exacts[0] is not None else None
+        for position in reading.positions:
+            start = position.starts[0] if position.starts else None
+            end = position.ends[0] if position.ends else None
             if start is not None and end is not None:
-                spans.append(EvidenceSpan(node, start, end, exact))
+                spans.append(EvidenceSpan(reading.node, start, end, exact))
     return spans
 
 
@@ -140,41 +273,40 @@ def check_evidence(
     disagree with the text, when offsets are missing, not integers or out of range, when a
     quote or position selector is missing or doubled, or when the source is not the article.
     """
-    from rdflib import URIRef
+    return check_readings(readings(graph), source_text, source_iri=source_iri)
 
-    has_source = URIRef(OA + "hasSource")
-    exact_p, prefix_p, suffix_p = URIRef(OA + "exact"), URIRef(OA + "prefix"), URIRef(OA + "suffix")
-    start_p, end_p = URIRef(OA + "start"), URIRef(OA + "end")
+
+def check_readings(
+    found: list[EvidenceReading], source_text: str, *, source_iri: str = SOURCE_TEXT_IRI
+) -> EvidenceReport:
+    """:func:`check_evidence` for evidence readings from any engine."""
     problems: list[EvidenceProblem] = []
     checked = 0
-    for node, found in _evidence_resources(graph):
+    for reading in found:
         checked += 1
-        where = dict(node=str(node), selector=str(found.resource))
+        where = dict(node=str(reading.node), selector=reading.resource)
 
         def problem(kind: str, message: str, **extra) -> None:
             problems.append(EvidenceProblem(kind=kind, message=message, **where, **extra))
 
-        sources = set(graph.objects(found.resource, has_source))
-        if sources != {URIRef(source_iri)}:
-            got = ", ".join(sorted(f"<{s}>" for s in sources)) or "none"
+        if reading.sources != {(True, source_iri)}:
+            got = ", ".join(sorted(f"<{text}>" for _, text in reading.sources)) or "none"
             problem("source", f"oa:hasSource must be <{source_iri}> (found {got})")
-        if len(found.quotes) != 1:
-            problem("missing-quote" if not found.quotes else "several-quotes",
-                    f"needs exactly one oa:TextQuoteSelector (found {len(found.quotes)})")
-        if len(found.positions) != 1:
-            problem("missing-position" if not found.positions else "several-positions",
-                    f"needs exactly one oa:TextPositionSelector (found {len(found.positions)})")
-        if len(found.quotes) != 1 or len(found.positions) != 1:
+        quotes, positions = reading.quotes, reading.positions
+        if len(quotes) != 1:
+            problem("missing-quote" if not quotes else "several-quotes",
+                    f"needs exactly one oa:TextQuoteSelector (found {len(quotes)})")
+        if len(positions) != 1:
+            problem("missing-position" if not positions else "several-positions",
+                    f"needs exactly one oa:TextPositionSelector (found {len(positions)})")
+        if len(quotes) != 1 or len(positions) != 1:
             continue
-        quote, position = found.quotes[0], found.positions[0]
-        exact_term = _one(graph, quote, exact_p)
-        start_term, end_term = _one(graph, position, start_p), _one(graph, position, end_p)
-        if exact_term is None or isinstance(exact_term, list):
+        quote, position = quotes[0], positions[0]
+        exact = _only(quote.exacts)
+        if exact is None:
             problem("missing-quote", "the oa:TextQuoteSelector needs exactly one oa:exact")
             continue
-        exact = str(exact_term)
-        start = None if isinstance(start_term, list) else as_offset(start_term)
-        end = None if isinstance(end_term, list) else as_offset(end_term)
+        start, end = _only(position.starts), _only(position.ends)
         if start is None or end is None:
             problem("offsets", "oa:start and oa:end must each be one non-negative integer", exact=exact)
             continue
@@ -189,12 +321,13 @@ def check_evidence(
             problem("mismatch", f"text at [{start}, {end}) is {_short(found_text)!r}, not {_short(exact)!r}{hint}",
                     start=start, end=end, exact=exact)
             continue
-        prefix, suffix = graph.value(quote, prefix_p), graph.value(quote, suffix_p)
-        if prefix is not None and not source_text[:start].endswith(str(prefix)):
-            problem("prefix", f"oa:prefix {_short(str(prefix))!r} does not precede the quote at {start}",
+        prefix = quote.prefixes[0] if quote.prefixes else None
+        suffix = quote.suffixes[0] if quote.suffixes else None
+        if prefix is not None and not source_text[:start].endswith(prefix):
+            problem("prefix", f"oa:prefix {_short(prefix)!r} does not precede the quote at {start}",
                     start=start, end=end, exact=exact)
-        if suffix is not None and not source_text[end:].startswith(str(suffix)):
-            problem("suffix", f"oa:suffix {_short(str(suffix))!r} does not follow the quote at {end}",
+        if suffix is not None and not source_text[end:].startswith(suffix):
+            problem("suffix", f"oa:suffix {_short(suffix)!r} does not follow the quote at {end}",
                     start=start, end=end, exact=exact)
     return EvidenceReport(selectors=checked, problems=tuple(problems))
 
