@@ -77,8 +77,73 @@ def load_store(
     for graph_iri, group in groups:
         target = pyoxigraph.NamedNode(graph_iri) if graph_iri else pyoxigraph.DefaultGraph()
         for file in group:
-            store.extend(read_quads(file, target))
+            load_file(store, file, target)
     return store
+
+
+def load_file(store: "pyoxigraph.Store", file: str | Path, graph) -> None:
+    """Add the triples of ``file`` to ``graph`` of ``store`` (quad formats keep their graphs).
+
+    Turtle and N-Triples are inserted by pyoxigraph itself, without a Python object per triple
+    (a corpus of a million triples loads in seconds); the checks of :func:`read_quads` come
+    first and raise the same InputErrors (syntax errors with file, line and column, ill-typed
+    literals), so a file with an error adds nothing. Other formats go through read_quads.
+    """
+    import pyoxigraph
+
+    from cstrdf.formats import guess_format
+    from cstrdf.rdfio import checked, decode_utf8, file_base_iri, open_parser, parse_error, read_bytes
+
+    fmt = guess_format(Path(file))
+    if fmt.name not in ("turtle", "ntriples"):
+        store.extend(read_quads(file, graph))
+        return
+    data = read_bytes(file)
+    decode_utf8(data, file)
+    if fmt.name != "ntriples" or not _check_ntriples_literals(data, file):
+        for _ in checked(open_parser(data, file, fmt), data, file):
+            pass
+    try:
+        store.load(input=data, format=fmt.oxigraph(), base_iri=file_base_iri(file), to_graph=graph)
+    except SyntaxError as error:
+        raise parse_error(error, file) from None
+
+
+_XSD_TYPED = b'"^^<http://www.w3.org/2001/XMLSchema#'
+
+
+def ntriples_typed_literals(data: bytes) -> dict[tuple[str, str], None] | None:
+    """The distinct XSD-typed literals of N-Triples (or N-Quads) ``data``, as (lexical form,
+    datatype IRI) in order of first occurrence, found by scanning the bytes (in a triple's line
+    the first quote opens its literal). None when the scan cannot tell (an escape in a typed
+    literal): parse the file instead."""
+    found: dict[tuple[bytes, bytes], None] = {}
+    position = data.find(_XSD_TYPED)
+    while position >= 0:
+        end = data.find(b">", position)
+        quote = data.find(b'"', data.rfind(b"\n", 0, position) + 1, position)
+        lexical = data[quote + 1:position]
+        if quote < 0 or end < 0 or b"\\" in lexical or b'"' in lexical:
+            return None
+        found[(lexical, data[position + len(_XSD_TYPED):end])] = None
+        position = data.find(_XSD_TYPED, end)
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    return {(lexical.decode("utf-8"), xsd + name.decode("utf-8")): None for lexical, name in found}
+
+
+def _check_ntriples_literals(data: bytes, file: str | Path) -> bool:
+    """rdfio's ill-typed-literal check for N-Triples without parsing (see
+    :func:`ntriples_typed_literals`); False when the file must be parsed to decide."""
+    import pyoxigraph
+
+    from cstrdf.rdfio import check_literal
+
+    literals = ntriples_typed_literals(data)
+    if literals is None:
+        return False
+    for lexical, datatype in literals:
+        check_literal(pyoxigraph.Literal(lexical, datatype=pyoxigraph.NamedNode(datatype)), data, file)
+    return True
 
 
 def read_quads(file: str | Path, graph: "pyoxigraph.NamedNode | pyoxigraph.DefaultGraph") -> list:
