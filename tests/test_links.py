@@ -13,7 +13,6 @@ from cstrdf import wikidata
 from cstrdf.namespaces import CST, CSTID
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = sorted((REPO / "tests" / "shapes" / "links").glob("*.ttl"))
 LINK_SHAPES = REPO / "shapes" / "links-shapes.ttl"
 SHARED_TSV = REPO.parent / "shared" / "reference" / "wikidata-qids.tsv"
 SH = "http://www.w3.org/ns/shacl#"
@@ -157,92 +156,34 @@ def test_link_files_are_canonical():
 
 
 def test_the_shape_targets_exactly_the_linkable_classes(store):
+    import re
+
     import rdflib
 
     shapes = rdflib.Graph().parse(LINK_SHAPES)
-    targeted = {str(c) for c in shapes.objects(rdflib.URIRef("https://w3id.org/cstrdf/shapes#LinkCoverageShape"),
-                                                rdflib.URIRef(SH + "targetClass"))}
+    coverage = rdflib.URIRef("https://w3id.org/cstrdf/shapes#LinkCoverageShape")
+    target = shapes.value(coverage, rdflib.URIRef(SH + "target"))
+    select = str(shapes.value(target, rdflib.URIRef(SH + "select")))
+    targeted = set(re.findall(r"<([^>]+)>", select.split("VALUES ?class", 1)[1].split("}", 1)[0]))
     linkable_classes = {c for classes in wikidata.linkable_entities(store).values() for c in classes}
     assert targeted == linkable_classes
     assert not targeted & wikidata.NOT_LINKABLE
 
 
-# -- shape fixtures: valid-*.ttl conform, invalid-*.ttl give exactly their expected results ---
+# -- shape fixtures live in tests/shapes/<ShapeName>/ (tests/test_shapes.py runs them) ------------
 
-EXPECTED = "urn:cstrdf:expected"
-
-
-def _split_fixture(path: Path):
-    """(data graph, expected conforms, expected results) of one fixture file."""
-    import rdflib
-
-    graph = rdflib.Graph().parse(path)
-    report = rdflib.URIRef(EXPECTED)
-    expectation = rdflib.Graph()
-    stack = [report]
-    while stack:
-        node = stack.pop()
-        for p, o in graph.predicate_objects(node):
-            expectation.add((node, p, o))
-            if isinstance(o, rdflib.BNode):
-                stack.append(o)
-    for triple in expectation:
-        graph.remove(triple)
-    conforms = bool(expectation.value(report, rdflib.URIRef(SH + "conforms")).toPython())
-    return graph, conforms, _results(expectation, report)
+LINK_SHAPE_NAMES = ("LinkCoverageShape", "EntityLinkShape", "LinkTripleShape")
 
 
-def _path(graph, node) -> str:
-    import rdflib
-
-    if node is None:
-        return ""
-    if isinstance(node, rdflib.BNode):
-        inverse = graph.value(node, rdflib.URIRef(SH + "inversePath"))
-        return "^" + str(inverse)
-    return str(node)
-
-
-def _results(graph, report, shapes=None) -> Counter:
-    """Expected-result keys: focus node, path, shape (a property shape counts as its node
-    shape), constraint component, severity."""
-    import rdflib
-
-    sh = lambda name: rdflib.URIRef(SH + name)  # noqa: E731
-    found = Counter()
-    for result in graph.objects(report, sh("result")):
-        shape = graph.value(result, sh("sourceShape"))
-        if isinstance(shape, rdflib.BNode) and shapes is not None:
-            shape = shapes.value(predicate=sh("property"), object=shape) or shape
-        found[(
-            str(graph.value(result, sh("focusNode"))), _path(graph, graph.value(result, sh("resultPath"))),
-            str(shape), str(graph.value(result, sh("sourceConstraintComponent"))),
-            str(graph.value(result, sh("resultSeverity"))),
-        )] += 1
-    return found
-
-
-@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
-def test_link_shape_fixture(fixture):
-    import rdflib
-
-    from cstrdf.rdfio import load_graph
-    from cstrdf.resources import ontology_files
-    from cstrdf.validate import run_shacl
-
-    data, conforms, expected = _split_fixture(fixture)
-    shapes = rdflib.Graph().parse(LINK_SHAPES)
-    report = run_shacl(data, shapes, load_graph(ontology_files()))
-    got_report = next(report.subjects(rdflib.RDF.type, rdflib.URIRef(SH + "ValidationReport")))
-    assert bool(report.value(got_report, rdflib.URIRef(SH + "conforms")).toPython()) is conforms
-    assert _results(report, got_report, shapes) == expected
-
-
-def test_every_link_shape_has_an_invalid_fixture():
+def test_every_link_shape_has_fixtures():
     import rdflib
 
     shapes = rdflib.Graph().parse(LINK_SHAPES)
-    names = {str(s) for s in shapes.subjects(rdflib.RDF.type, rdflib.URIRef(SH + "NodeShape"))}
-    covered = {key[2] for f in FIXTURES if f.stem.startswith("invalid-") for key in _split_fixture(f)[2]}
-    assert names <= covered, f"shapes without an invalid fixture: {sorted(names - covered)}"
-    assert any(f.stem.startswith("valid-") for f in FIXTURES)
+    names = {str(s).rsplit("#", 1)[1] for s in shapes.subjects(rdflib.RDF.type, rdflib.URIRef(SH + "NodeShape"))}
+    assert names == set(LINK_SHAPE_NAMES)
+    for name in names:
+        folder = REPO / "tests" / "shapes" / name
+        invalid = sorted(folder.glob("invalid-*.ttl"))
+        assert invalid, f"{name}: no invalid fixture"
+        assert all(f.with_name(f.stem + ".expected.tsv").is_file() for f in invalid)
+    assert any((REPO / "tests" / "shapes" / n).glob("valid-*.ttl") for n in names)
