@@ -9,6 +9,7 @@ import pytest
 
 from cstrdf.catalogue import HEADER_FIELDS, catalogue, parse_header, read_expectation
 from cstrdf.resources import publication_root, query_files
+from cstrdf.wikidata import is_federated, rewrite_service
 
 QUERIES = catalogue()
 IDS = [q.name for q in QUERIES]
@@ -77,7 +78,11 @@ def test_order_by_uses_plain_variables_only(query):
 def test_no_engine_extensions(query):
     code = "\n".join(code_lines(query.text))
     assert not re.search(r"\b(bif|sql|fn|afn|apf|jfn|spif|ofn|rdfs:[a-z]+\()\b", code.replace("rdfs:label", "")), "engine extension"
-    assert "SERVICE" not in code.upper().split()
+    if is_federated(query.text):  # the only SERVICE allowed: Wikidata, rewritable by --wikidata-endpoint
+        marker = "http://cstrdf.invalid/wikidata"
+        assert code.upper().count("SERVICE") == rewrite_service(code, marker).count(f"<{marker}>")
+    else:
+        assert "SERVICE" not in code.upper().split()
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=IDS)
