@@ -56,7 +56,8 @@ class Command:
 def add_data_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data", metavar="FILE", nargs="+", action="extend",
-        help="RDF files to use instead of the packaged publication (ontology + facts + context)",
+        help="RDF files to use instead of the packaged publication (ontology + facts + context); "
+             "a folder stands for the RDF files in it (a corpus)",
     )
 
 
@@ -93,16 +94,25 @@ def _configure_validate(parser: argparse.ArgumentParser) -> None:
     add_source_option(parser)
     add_exclusions_option(parser)
     parser.add_argument("--no-coverage", action="store_true", help="skip the sentence-coverage check")
+    parser.add_argument(
+        "--engine", choices=["fast", "pyshacl"], default=None,
+        help="SHACL engine: fast (pySHACL's results over pyoxigraph; it runs pySHACL itself for what "
+             "it does not reproduce) or pyshacl (the reference); default: fast, or pyshacl for --format turtle",
+    )
     add_format_option(parser, ("text", "json", "turtle"))
 
 
 def _run_validate(args: argparse.Namespace) -> int:
     from cstrdf import render
+    from cstrdf.errors import UsageError
     from cstrdf.validate import validate
 
+    engine = args.engine or ("pyshacl" if args.format == "turtle" else "fast")
+    if engine == "fast" and args.format == "turtle":
+        raise UsageError("--format turtle prints pySHACL's report graph: use it with --engine pyshacl")
     report = validate(
         args.data, args.shapes, ontology=args.ontology, source=args.source,
-        exclusions=args.exclusions, check_coverage=not args.no_coverage,
+        exclusions=args.exclusions, check_coverage=not args.no_coverage, engine=engine,
     )
     render.validation(report, args.format)
     return ExitCode.OK if report.conforms else ExitCode.NOT_CONFORMING
@@ -165,15 +175,17 @@ COMMANDS: list[Command] = [
         name="validate",
         help="check the publication: SHACL shapes, evidence offsets, sentence coverage",
         description=(
-            "Validate RDF data against SHACL shapes (pyshacl, no inference, SHACL-AF on; warnings "
-            "do not break conformance), re-check every evidence quote against the article text, "
-            "and require every sentence to be covered by evidence or excluded. Without options "
-            "the packaged publication is checked."
+            "Validate RDF data against SHACL shapes (pySHACL's results, no inference, SHACL-AF on; "
+            "warnings do not break conformance), re-check every evidence quote against the article "
+            "text, and require every sentence to be covered by evidence or excluded. Without "
+            "options the packaged publication is checked; --data DIR checks a corpus."
         ),
         examples=(
             "cstrdf validate",
             "cstrdf validate --format json",
             "cstrdf validate --data mine.ttl --shapes shapes/core.ttl --no-coverage",
+            "cstrdf validate --data corpus/ --no-coverage --format json",
+            "cstrdf validate --engine pyshacl",
             "cstrdf validate --format turtle > report.ttl",
         ),
         exit_codes=(
@@ -252,9 +264,17 @@ def _register_more_commands() -> None:
                     if c.name not in known)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every command of :data:`COMMANDS`."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every command of :data:`COMMANDS`.
+
+    Given the ``argv`` it will parse, only the command named there gets its options, examples
+    and exit codes; the others get their name and help line (all ``cstrdf --help`` shows), so
+    the command line starts faster.
+    """
     _register_more_commands()
+    selected = None
+    if argv is not None:
+        selected = next((a for a in argv if not a.startswith("-")), None)
     codes = "\n".join(f"  {int(c):>2}  {t}" for c, t in sorted(EXIT_CODES_TEXT.items()))
     parser = argparse.ArgumentParser(
         prog="cstrdf",
@@ -268,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS, help="show the Python traceback on errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
+        if argv is not None and command.name != selected:
+            subparsers.add_parser(command.name, help=command.help)
+            continue
         sub = subparsers.add_parser(
             command.name,
             help=command.help,
@@ -283,13 +306,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cstrdf`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    from cstrdf import render
-
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, --version, or an argparse error (exit 2)
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else ExitCode.USAGE)
+    from cstrdf import render
+
     try:
         return int(args.handler(args))
     except CstrdfError as failure:

@@ -7,13 +7,13 @@ the source text, and coverage is 100 % (unless ``check_coverage=False``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from cstrdf import resources
 from cstrdf.coverage import CoverageReport, coverage, read_exclusions
-from cstrdf.errors import InputError
+from cstrdf.errors import InputError, UsageError
 from cstrdf.evidence import EvidenceReport, check_evidence
 from cstrdf.namespaces import SH
 
@@ -21,6 +21,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import rdflib
 
 SEVERITIES = ("Violation", "Warning", "Info")
+
+#: SHACL engines: ``fast`` (:mod:`cstrdf.fastshacl`, pySHACL's results over pyoxigraph, falling
+#: back to pySHACL for what it does not reproduce) and ``pyshacl`` (the reference)
+ENGINES = ("fast", "pyshacl")
+DEFAULT_ENGINE = "fast"
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,12 @@ class ValidationReport:
     coverage: CoverageReport | None
     data_files: tuple[Path, ...] = ()
     shape_files: tuple[Path, ...] = ()
-    #: the SHACL validation report graph (for ``--format turtle``); None when no shapes
+    #: the SHACL validation report graph (for ``--format turtle``); None when no shapes, or
+    #: when the fast engine gave the results (it builds no graph)
     shacl_graph: "rdflib.Graph | None" = field(default=None, compare=False, repr=False)
+    #: the engine that gave the SHACL results; ``fallback`` says why ``fast`` handed over to pySHACL
+    engine: str = field(default="pyshacl", compare=False)
+    fallback: str | None = field(default=None, compare=False)
 
     @property
     def shacl_conforms(self) -> bool:
@@ -155,23 +164,72 @@ def validate(
     source: str | Path | None = None,
     exclusions: str | Path | None = None,
     check_coverage: bool = True,
+    engine: str = DEFAULT_ENGINE,
 ) -> ValidationReport:
     """Validate data files against shapes, re-check evidence and measure coverage.
 
-    ``data`` defaults to the packaged ontology + facts + context files, ``shapes`` to
-    ``shapes/*.ttl``, ``ontology`` (mixed in for class hierarchies) to ``ontology/*.ttl``,
-    ``source`` to the packaged article text and ``exclusions`` to
-    ``data/coverage-exclusions.tsv`` (optional when defaulted).
+    ``data`` defaults to the packaged ontology + facts + context files (a folder stands for the
+    RDF files in it: a corpus), ``shapes`` to ``shapes/*.ttl``, ``ontology`` (mixed in for
+    class hierarchies) to ``ontology/*.ttl``, ``source`` to the packaged article text and
+    ``exclusions`` to ``data/coverage-exclusions.tsv`` (optional when defaulted). ``engine``
+    ``fast`` gives pySHACL's results without rdflib (and runs pySHACL itself for shapes or data
+    it does not reproduce exactly); ``pyshacl`` runs the reference engine.
 
     >>> report = validate()  # doctest: +SKIP
     >>> report.conforms, report.coverage.percent  # doctest: +SKIP
     (True, 100.0)
     """
-    from cstrdf.rdfio import load_graph
+    from cstrdf.corpus import rdf_files
 
-    data_files = tuple(Path(p) for p in (data if data is not None else default_data_files()))
+    if engine not in ENGINES:
+        raise UsageError(f"unknown SHACL engine {engine!r} (known: {', '.join(ENGINES)})")
+    data_files = tuple(rdf_files(data) if data is not None else default_data_files())
     shape_files = tuple(Path(p) for p in (shapes if shapes is not None else resources.shape_files()))
     ontology_files = [Path(p) for p in (ontology if ontology is not None else resources.ontology_files())]
+    if engine == "fast":
+        from cstrdf.fastshacl import Unsupported
+
+        try:
+            return _validate_fast(data_files, shape_files, ontology_files, source, exclusions, check_coverage)
+        except Unsupported as reason:
+            fallback = str(reason)
+    else:
+        fallback = None
+    report = _validate_pyshacl(data_files, shape_files, ontology_files, source, exclusions, check_coverage)
+    return replace(report, fallback=fallback)
+
+
+def _exclusion_rows(exclusions: str | Path | None):
+    if exclusions is not None:
+        return read_exclusions(exclusions)
+    return read_exclusions(resources.coverage_exclusions_path(), missing_ok=True)
+
+
+def _report(results, evidence, coverage_report, triples, data_files, shape_files, **extra) -> ValidationReport:
+    counts = {s: sum(r.severity == s for r in results) for s in SEVERITIES}
+    conforms = (
+        counts["Violation"] == 0
+        and evidence.ok
+        and (coverage_report is None or coverage_report.complete)
+    )
+    return ValidationReport(
+        conforms=conforms,
+        violations=counts["Violation"],
+        warnings=counts["Warning"],
+        infos=counts["Info"],
+        triples=triples,
+        results=tuple(results),
+        evidence=evidence,
+        coverage=coverage_report,
+        data_files=data_files,
+        shape_files=shape_files,
+        **extra,
+    )
+
+
+def _validate_pyshacl(data_files, shape_files, ontology_files, source, exclusions, check_coverage) -> ValidationReport:
+    """The reference path: rdflib graphs and pySHACL."""
+    from cstrdf.rdfio import load_graph
 
     data_graph = load_graph(data_files)
     shapes_graph = load_graph(shape_files) if shape_files else None
@@ -187,31 +245,34 @@ def validate(
     evidence = check_evidence(data_graph, source_text)
     coverage_report = None
     if check_coverage:
-        if exclusions is not None:
-            rows = read_exclusions(exclusions)
-        else:
-            rows = read_exclusions(resources.coverage_exclusions_path(), missing_ok=True)
-        coverage_report = coverage(data_graph, source_text, rows)
+        coverage_report = coverage(data_graph, source_text, _exclusion_rows(exclusions))
+    return _report(results, evidence, coverage_report, len(data_graph), data_files, shape_files,
+                   shacl_graph=report_graph, engine="pyshacl")
 
-    counts = {s: sum(r.severity == s for r in results) for s in SEVERITIES}
-    conforms = (
-        counts["Violation"] == 0
-        and evidence.ok
-        and (coverage_report is None or coverage_report.complete)
-    )
-    return ValidationReport(
-        conforms=conforms,
-        violations=counts["Violation"],
-        warnings=counts["Warning"],
-        infos=counts["Info"],
-        triples=len(data_graph),
-        results=tuple(results),
-        evidence=evidence,
-        coverage=coverage_report,
-        data_files=data_files,
-        shape_files=shape_files,
-        shacl_graph=report_graph,
-    )
+
+def _validate_fast(data_files, shape_files, ontology_files, source, exclusions, check_coverage) -> ValidationReport:
+    """The same checks over one pyoxigraph store, without rdflib (:mod:`cstrdf.fastshacl`)."""
+    import pyoxigraph
+
+    from cstrdf.coverage import coverage_of_spans
+    from cstrdf.evidence import check_readings, spans_of, store_readings
+    from cstrdf.fastshacl import ShapesGraph, load_data, mix_in_ontology, validate_store
+
+    store = pyoxigraph.Store()
+    raw_literals = load_data(store, data_files)
+    triples = len(store)
+    evidence_readings = store_readings(store)  # the data alone, before the ontology is mixed in
+    shapes_graph = ShapesGraph.from_files(shape_files) if shape_files else None
+    results: list[ValidationResult] = []
+    if shapes_graph is not None and shapes_graph.triples:
+        raw_literals |= mix_in_ontology(store, ontology_files)  # as pySHACL does, into the data graph
+        results = [ValidationResult(**vars(r)) for r in validate_store(store, shapes_graph, raw_literals)]
+    source_text = resources.read_source_text(source)
+    evidence = check_readings(evidence_readings, source_text)
+    coverage_report = None
+    if check_coverage:
+        coverage_report = coverage_of_spans(spans_of(evidence_readings), source_text, _exclusion_rows(exclusions))
+    return _report(results, evidence, coverage_report, triples, data_files, shape_files, engine="fast")
 
 
 def coverage_report(
