@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
@@ -194,47 +193,38 @@ def term_to_sparql(term: Term) -> str:
     return term.n3()
 
 
-def _rdflib_term(term: Term):
-    import rdflib
-
-    if isinstance(term, IRI):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, BlankNode):
-        return rdflib.BNode(term.id)
-    return rdflib.Literal(
-        term.lexical, lang=term.language, datatype=rdflib.URIRef(term.datatype) if term.datatype else None
-    )
-
-
-def _walk_variables(node, found: set[str]) -> None:
-    from rdflib.term import Variable
-
-    if isinstance(node, Variable):
-        found.add(str(node))
-    elif isinstance(node, dict):
-        for value in node.values():
-            _walk_variables(value, found)
-    elif isinstance(node, (list, tuple, set, frozenset)):
-        for value in node:
-            _walk_variables(value, found)
+#: the tokens of SPARQL text that matter for binding: comments, strings and IRIs are skipped
+#: whole (a ``?x`` or ``VALUES`` inside them is no variable or keyword); braces give the depth
+_TOKENS = re.compile(
+    r'(?P<comment>#[^\n]*)'
+    r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*')"
+    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
+    r'|(?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)'
+    r'|(?P<open>\{)|(?P<close>\})'
+    r'|(?P<word>[A-Za-z_][A-Za-z0-9_-]*)'
+    r'|(?P<other>.)',
+    re.S,
+)
 
 
-@lru_cache(maxsize=64)
-def _translated(text: str):
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    parsed = parseQuery(text)
-    return parsed, translateQuery(parsed)
-
-
-def _parse_with_rdflib(text: str, source: str | None):
-    """rdflib's parse tree and algebra of a query (cached: the results are only read)."""
-    try:
-        return _translated(text)
-    except Exception as error:  # pyparsing or algebra errors
-        line, col = getattr(error, "lineno", None), getattr(error, "col", None)
-        raise InputError(f"cannot bind parameters: {error}", path=source or "query", line=line, column=col) from None
+def _query_outline(text: str) -> tuple[set[str], bool]:
+    """The variables of a query and whether it ends with its own VALUES clause (a VALUES at
+    brace depth 0: inside the query pattern it is always within braces)."""
+    variables: set[str] = set()
+    depth = 0
+    trailing_values = False
+    for match in _TOKENS.finditer(text):
+        kind = match.lastgroup
+        if kind == "var":
+            variables.add(match.group()[1:])
+        elif kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and depth == 0 and match.group().upper() == "VALUES":
+            trailing_values = True
+    return variables, trailing_values
 
 
 def bind_parameters(
@@ -243,7 +233,8 @@ def bind_parameters(
     """Bind ``params`` (name → value as given on the command line) into ``text``.
 
     Returns the new query text, with a trailing ``VALUES`` clause, and the bound terms.
-    ``allowed`` (the parameters a catalogue query declares) restricts the names.
+    ``allowed`` (the parameters a catalogue query declares) restricts the names. Only
+    pyoxigraph is used (importing rdflib's SPARQL parser takes longer than a query).
 
     >>> text, terms = bind_parameters("SELECT ?r WHERE { ?r ?p ?o }", {"r": "cstid:russia"})
     >>> text.splitlines()[-1]
@@ -257,16 +248,14 @@ def bind_parameters(
         if allowed is not None and name not in allowed:
             known = ", ".join(allowed) if allowed else "none"
             raise UsageError(f"the query takes no parameter {name!r} (its parameters: {known})")
-    parsed, query = _parse_with_rdflib(text, source)
-    if "valuesClause" in parsed[1]:
+    query_kind(text, source)  # a syntax error is reported as such, before any binding
+    variables, trailing_values = _query_outline(text)
+    if trailing_values:
         raise UsageError("the query already ends with a VALUES clause: --param cannot be used with it")
-    variables: set[str] = set()
-    _walk_variables(query.algebra, variables)
     for name in params:
         if name not in variables:
             raise UsageError(f"--param {name}: the query has no variable ?{name}")
-    prefixes = {str(p): str(ns) for p, ns in query.prologue.namespace_manager.namespaces()}
-    prefixes = {**declared_prefixes(text), **prefixes}
+    prefixes = declared_prefixes(text)
     terms: dict[str, Term] = {}
     for name, value in params.items():
         if re.search(r"\\[uU]", value):
@@ -281,61 +270,48 @@ def bind_parameters(
         + " ".join(term_to_sparql(terms[n]) for n in names) + " ) }"
     )
     bound = text + ("" if text.endswith("\n") else "\n") + clause
-    _verify_binding(query, bound, names, terms, source)
+    _verify_binding(clause, names, terms)
     return bound, terms
 
 
-def _values_tables(node, found: list) -> list:
-    """Every VALUES table (``res``: a list of dicts variable → term) in an rdflib algebra."""
-    from rdflib.plugins.sparql.parserutils import CompValue
+def _verify_binding(clause: str, names: list[str], terms: Mapping[str, Term]) -> None:
+    """The VALUES clause, parsed on its own, must give exactly one row: the intended terms.
 
-    if isinstance(node, CompValue):
-        if node.name == "values" and "res" in node:
-            found.append(node["res"])
-        for value in node.values():
-            _values_tables(value, found)
-    elif isinstance(node, dict):
-        for value in node.values():
-            _values_tables(value, found)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _values_tables(value, found)
-    return found
+    The clause comes after a complete query (and a line break, so a trailing comment ends
+    first): if every value survives parsing as the one term it should be, no value can have
+    changed the query before it."""
+    import pyoxigraph
 
-
-def _verify_binding(before, bound: str, names: list[str], terms: Mapping[str, Term], source: str | None) -> None:
-    """Parse the bound query: it must hold exactly one VALUES table more than the original
-    (``before``, its rdflib translation), with the intended variables and terms in one row."""
-    from rdflib.term import Variable
-
-    _, after = _parse_with_rdflib(bound, source)
-    old = [repr(table) for table in _values_tables(before.algebra, [])]
-    new = _values_tables(after.algebra, [])
-    added = list(new)
-    for table in new:
-        if repr(table) in old:
-            old.remove(repr(table))
-            added.remove(table)
-    want = {Variable(n): _rdflib_term(terms[n]) for n in names}
-    ok = not old and len(added) == 1 and len(added[0]) == 1
-    if ok:
-        row = added[0][0]
-        ok = set(row) == set(want) and all(_same_term(row[v], want[v]) for v in want)
-    if not ok:
-        raise UsageError("a parameter value cannot be bound safely (it does not survive parsing unchanged)")
+    failure = UsageError("a parameter value cannot be bound safely (it does not survive parsing unchanged)")
+    try:
+        answer = pyoxigraph.Store().query("SELECT * WHERE {}\n" + clause)
+        variables = [v.value for v in answer.variables]
+        rows = list(answer)
+    except (SyntaxError, ValueError, UnicodeError):
+        raise failure from None
+    if len(rows) != 1 or sorted(variables) != sorted(names):
+        raise failure
+    for name in names:
+        if not _same_term(rows[0][name], terms[name]):
+            raise failure
 
 
-def _same_term(parsed, wanted) -> bool:
-    import rdflib
+def _same_term(parsed, wanted: Term) -> bool:
+    import pyoxigraph
 
-    if isinstance(wanted, rdflib.Literal):
-        return (
-            isinstance(parsed, rdflib.Literal)
-            and str(parsed) == str(wanted)
-            and (parsed.language or None) == (wanted.language or None)
-            and (parsed.datatype or None) == (wanted.datatype or None)
-        )
-    return type(parsed) is type(wanted) and str(parsed) == str(wanted)
+    if isinstance(wanted, IRI):
+        return isinstance(parsed, pyoxigraph.NamedNode) and parsed.value == wanted.value
+    if not isinstance(parsed, pyoxigraph.Literal) or not isinstance(wanted, Literal):
+        return False
+    if wanted.language:
+        return parsed.language == wanted.language and parsed.value == wanted.lexical
+    datatype = wanted.datatype or "http://www.w3.org/2001/XMLSchema#string"
+    expected = pyoxigraph.Literal(wanted.lexical, datatype=pyoxigraph.NamedNode(datatype))
+    # the engine hands typed values back in canonical form ("01"^^xsd:integer as "1"): compare
+    # with the intended literal as a store keeps it
+    store = pyoxigraph.Store()
+    store.add(pyoxigraph.Quad(pyoxigraph.NamedNode("urn:x"), pyoxigraph.NamedNode("urn:p"), expected))
+    return parsed.language is None and parsed == next(iter(store)).object
 
 
 def prepare(
@@ -370,8 +346,10 @@ class LocalStore:
     def __init__(self, engine: str = DEFAULT_ENGINE, data: Sequence[str | Path] | None = None) -> None:
         if engine not in ENGINES:
             raise UsageError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
+        from cstrdf.corpus import rdf_files
+
         self.engine = engine
-        self.data = tuple(Path(p) for p in data) if data else None
+        self.data = tuple(rdf_files(data)) if data else None  # a folder stands for its RDF files
         self._store = self._load_oxigraph() if engine == "oxigraph" else self._load_rdflib()
 
     def _load_oxigraph(self):
