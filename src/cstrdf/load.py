@@ -16,11 +16,16 @@ import urllib.parse
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from cstrdf.errors import RemoteError, UsageError
-from cstrdf.http import Credentials, credentials_for, request
 from cstrdf.publication import DATASET_IRI
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cstrdf.http import Credentials
+
+# cstrdf.http (urllib.request, ssl …) is imported where a request is sent, so that importing
+# this module for its PRESETS (``cstrdf load --help``, ``cstrdf --help``) stays cheap
 
 #: triples per request; a chunk may be a little larger to keep a blank-node group whole
 DEFAULT_CHUNK = 50_000
@@ -139,6 +144,8 @@ def load(
     started = time.monotonic()
     urls = resolve_endpoints(endpoint, store, query_url=query_url, update_url=update_url,
                              graph_store_url=graph_store_url)
+    from cstrdf.http import credentials_for
+
     credentials = credentials_for(endpoint, user, urls.auth)
     staged = _stage(sources)
     total = len(staged)
@@ -180,27 +187,39 @@ def staging_prefix(graph: str) -> str:
     return f"{graph.rstrip('/#')}/.cstrdf-staging-"
 
 
-def _stage(sources: Sequence[str | Path] | None):
-    """Parse everything first (a syntax error stops us before the server is touched)."""
-    from cstrdf.publication import load_store
-
-    store = load_store(sources) if sources is not None else load_store()
-    # one graph on the server: the triples of every part, duplicates merged
+def _stage(sources: Sequence[str | Path] | None) -> list[bytes]:
+    """Parse everything first (a syntax error stops us before the server is touched); return
+    the triples as N-Triples lines, every part in one graph, duplicates merged. pyoxigraph
+    parses, merges and writes them (no Python object per triple: a million in seconds)."""
     import pyoxigraph
 
-    merged = pyoxigraph.Store()
-    merged.extend(
-        pyoxigraph.Quad(q.subject, q.predicate, q.object, pyoxigraph.DefaultGraph())
-        for q in store.quads_for_pattern(None, None, None, None)
-    )
-    return list(merged.quads_for_pattern(None, None, None, None))
+    from cstrdf.corpus import rdf_files
+    from cstrdf.publication import all_files, load_file
+
+    files = rdf_files(sources) if sources is not None else all_files()
+    store = pyoxigraph.Store()
+    for file in files:
+        load_file(store, file, pyoxigraph.DefaultGraph())
+    text = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
+    return text.splitlines()
 
 
-def _chunks(quads: list, size: int) -> Iterator[list]:
+def _blank_nodes(line: bytes) -> tuple[bytes, ...]:
+    """The blank nodes of one N-Triples line (subject, object): the subject and predicate hold
+    no spaces, so the object is what follows the second one."""
+    subject, _, rest = line.partition(b" ")
+    obj = rest.partition(b" ")[2]
+    found = ()
+    if subject.startswith(b"_:"):
+        found = (subject,)
+    if obj.startswith(b"_:"):
+        found += (obj[:-2].rstrip(),)  # the object without its final " ."
+    return found
+
+
+def _chunks(lines: list[bytes], size: int) -> Iterator[list[bytes]]:
     """Chunks of about ``size`` triples; all triples sharing a blank node stay together
     (a blank node means the same node only within one request)."""
-    import pyoxigraph
-
     parent: dict = {}
 
     def find(node):
@@ -212,26 +231,27 @@ def _chunks(quads: list, size: int) -> Iterator[list]:
             parent[node], node = root, parent[node]
         return root
 
-    def blank_nodes(quad):
-        return [t for t in (quad.subject, quad.object) if isinstance(t, pyoxigraph.BlankNode)]
-
-    for quad in quads:
-        nodes = blank_nodes(quad)
+    plain: list[bytes] = []
+    blank: list[tuple[bytes, tuple[bytes, ...]]] = []
+    for line in lines:
+        if b"_:" not in line:
+            plain.append(line)
+            continue
+        nodes = _blank_nodes(line)
+        if not nodes:
+            plain.append(line)  # "_:" inside a literal
+            continue
+        blank.append((line, nodes))
         if len(nodes) == 2:
             a, b = find(nodes[0]), find(nodes[1])
             if a != b:
                 parent[a] = b
+    for start in range(0, len(plain) - len(plain) % size if len(plain) % size else len(plain), size):
+        yield plain[start:start + size]
+    chunk = plain[len(plain) - len(plain) % size:] if len(plain) % size else []
     groups: dict = {}
-    chunk: list = []
-    for quad in quads:
-        nodes = blank_nodes(quad)
-        if nodes:
-            groups.setdefault(find(nodes[0]), []).append(quad)
-            continue
-        chunk.append(quad)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
+    for line, nodes in blank:
+        groups.setdefault(find(nodes[0]), []).append(line)
     for group in groups.values():
         chunk.extend(group)
         if len(chunk) >= size:
@@ -241,8 +261,8 @@ def _chunks(quads: list, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _ntriples(quads: Iterable) -> bytes:
-    return "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads).encode("utf-8")
+def _ntriples(lines: Iterable[bytes]) -> bytes:
+    return b"".join(line + b"\n" for line in lines)
 
 
 class _Client:
@@ -258,6 +278,8 @@ class _Client:
         headers = {"Content-Type": content_type}
         if accept:
             headers["Accept"] = accept
+        from cstrdf.http import request
+
         return request(method, url, data=data, headers=headers, credentials=self.credentials,
                        timeout=self.timeout, endpoint=self.endpoint)
 
@@ -265,12 +287,12 @@ class _Client:
         self._send("POST", self.urls.update, urllib.parse.urlencode({"update": text}).encode(),
                    "application/x-www-form-urlencoded")
 
-    def append(self, graph: str, quads: list) -> None:
+    def append(self, graph: str, lines: list[bytes]) -> None:
         if self.urls.graph_store:
             url = f"{self.urls.graph_store}?{urllib.parse.urlencode({self.urls.graph_param: graph})}"
-            self._send("POST", url, _ntriples(quads), "application/n-triples")
+            self._send("POST", url, _ntriples(lines), "application/n-triples")
         else:
-            body = _ntriples(quads).decode("utf-8")
+            body = _ntriples(lines).decode("utf-8")
             self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}")
 
     def count(self, graph: str) -> int:
