@@ -106,11 +106,13 @@ def _path_text(graph, path) -> str | None:
 
 
 def _results(report_graph) -> list[ValidationResult]:
-    from rdflib import RDF, URIRef
+    from rdflib import URIRef
 
     sh = lambda name: URIRef(SH + name)  # noqa: E731
     results = []
-    for node in report_graph.subjects(RDF.type, sh("ValidationResult")):
+    # Top-level results only (objects of sh:result): pySHACL also types as sh:ValidationResult
+    # the nested results it attaches with sh:detail (e.g. the sh:or behind a failed sh:node).
+    for node in set(report_graph.objects(None, sh("result"))):
         severity = report_graph.value(node, sh("resultSeverity"))
         name = str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation"
         messages = sorted(str(m) for m in report_graph.objects(node, sh("resultMessage")))
