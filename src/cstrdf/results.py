@@ -22,11 +22,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence, Union
-from xml.sax.saxutils import escape as _xml_escape
-from xml.sax.saxutils import quoteattr as _xml_attr
 
 from cstrdf.errors import UsageError
 from cstrdf.namespaces import CST, CSTID, WELL_KNOWN_PREFIXES, XSD
+
+
+def _xml_escape(text: str) -> str:
+    # imported here: xml.sax.saxutils pulls in urllib.request and email (~0.1 s at start-up)
+    from xml.sax.saxutils import escape
+
+    return escape(text)
+
+
+def _xml_attr(text: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(text)
 
 XSD_STRING = XSD + "string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
