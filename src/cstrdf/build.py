@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,9 +111,11 @@ def canonicalize_blank_nodes(graph: "rdflib.Graph") -> "rdflib.Graph":
 
 
 def _sorted_ntriples(graph: "rdflib.Graph") -> list[str]:
-    # rdflib's N-Triples serializer escapes newlines in literals (Literal.n3() would not)
+    # rdflib's N-Triples serializer escapes newlines in literals (Literal.n3() would not); it
+    # leaves U+0085, U+2028 and friends as they are, so lines are split at "\n" only
+    # (str.splitlines would cut such a literal in two)
     text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    return sorted(line + "\n" for line in text.splitlines() if line.strip())
+    return sorted(line + "\n" for line in text.split("\n") if line.strip())
 
 
 def _sorted_copy(graph: "rdflib.Graph") -> "rdflib.Graph":
@@ -138,6 +141,70 @@ def _stable_json(value):
     return value
 
 
+#: a datatype prefix that keeps rdflib's JSON-LD writer from writing a literal as a JSON number
+#: or boolean (it always does with a context); removed from the text afterwards
+_NATIVE_GUARD = "urn:cstrdf:typed:"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _guard_natives(graph: "rdflib.Graph") -> "rdflib.Graph":
+    """A copy in which the literals rdflib's JSON-LD writer would get wrong are typed with a
+    guarded datatype IRI (so it writes ``{"@value": …, "@type": …}``).
+
+    JSON-LD 1.1 §8.6 (toRdf) reads a JSON number as xsd:integer only when it is integral and
+    below 10^21, otherwise as an xsd:double in canonical form; rdflib writes the Python value,
+    so "007", 10^21 and "1e3"^^xsd:double would come back as different terms. And rdflib 7.6
+    keeps a second value of a property only if the first is truthy (``if value:`` in
+    ``add_to_node``), so a first value 0, false or "" would be overwritten and lost.
+    """
+    import rdflib
+
+    def guarded(literal):
+        lexical = str(literal)
+        if literal.language:
+            return None
+        if literal.datatype is None:
+            return "plain" if lexical == "" else None
+        datatype = str(literal.datatype)
+        if datatype == _XSD + "integer":
+            canonical = lexical.lstrip("-").isdigit() and lexical == str(int(lexical))
+            return None if canonical and 0 < abs(int(lexical)) < 10**21 else datatype
+        if datatype in (_XSD + "boolean", _XSD + "double"):
+            return datatype
+        if datatype == _XSD + "string" and lexical == "":
+            return datatype
+        return None
+
+    copy = rdflib.Graph()
+    for prefix, namespace in graph.namespaces():
+        copy.bind(prefix, namespace, override=True)
+    for s, p, o in graph:
+        if isinstance(o, rdflib.Literal):
+            datatype = guarded(o)
+            if datatype is not None:
+                o = rdflib.Literal(str(o), datatype=rdflib.URIRef(_NATIVE_GUARD + datatype))
+        copy.add((s, p, o))
+    return copy
+
+
+def _unguard(value):
+    """The JSON-LD with the guarded datatypes of :func:`_guard_natives` restored (a guarded
+    plain string loses its ``@type``: ``{"@value": ""}``)."""
+    if isinstance(value, list):
+        return [_unguard(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    value = {k: _unguard(v) for k, v in value.items()}
+    datatype = value.get("@type")
+    if "@value" in value and isinstance(datatype, str) and datatype.startswith(_NATIVE_GUARD):
+        original = datatype[len(_NATIVE_GUARD):]
+        if original == "plain":
+            del value["@type"]
+        else:
+            value["@type"] = original
+    return value
+
+
 def serializations(graph: "rdflib.Graph", named: list[tuple[str, "rdflib.Graph"]], prefixes: dict) -> dict:
     """Render every serialization as text: {format name: (file suffix, media type, text)}."""
     from cstrdf.canonical import canonical_turtle
@@ -145,18 +212,24 @@ def serializations(graph: "rdflib.Graph", named: list[tuple[str, "rdflib.Graph"]
     banner = GENERATED.format(version=__version__)
     turtle = canonical_turtle(graph, prefixes, header=f"# {banner}")
     ntriples = f"# {banner}\n" + "".join(_sorted_ntriples(graph))
-    trig_parts = [f"# {banner}"]
-    trig_prefixes = sorted(prefixes.items())
-    trig_parts.append("\n".join(f"@prefix {p}: <{ns}> ." for p, ns in trig_prefixes))
+    # Each named graph is its canonical Turtle inside "<graph> { … }", not indented: a line of
+    # a multi-line literal is part of the literal. The prefix block is every prefix the parts'
+    # Turtle declares (canonical_turtle adds the well-known prefixes it uses).
+    prefix_lines = {f"@prefix {p}: <{ns}> ." for p, ns in prefixes.items()}
+    graph_blocks = []
     for graph_iri, part in named:
-        body = canonical_turtle(part, prefixes)
-        lines = [line for line in body.splitlines() if not line.startswith("@prefix ")]
-        inner = "\n".join(("    " + line) if line else "" for line in lines).strip("\n")
-        trig_parts.append(f"<{graph_iri}> {{\n{inner}\n}}")
-    trig = "\n\n".join(trig_parts) + "\n"
-    sorted_graph = _sorted_copy(graph)
+        lines = canonical_turtle(part, prefixes).split("\n")
+        while lines and (lines[0].startswith("@prefix ") or not lines[0].strip()):
+            if lines[0].startswith("@prefix "):
+                prefix_lines.add(lines[0])
+            lines.pop(0)
+        inner = "\n".join(lines).strip("\n")
+        graph_blocks.append(f"<{graph_iri}> {{\n{inner}\n}}")
+    prefix_block = "\n".join(sorted(prefix_lines, key=lambda line: line.split(":", 1)[0]))
+    trig = "\n\n".join([f"# {banner}", prefix_block, *graph_blocks]) + "\n"
+    sorted_graph = _sorted_copy(_guard_natives(graph))
     jsonld_raw = sorted_graph.serialize(format="json-ld", context=dict(sorted(prefixes.items())), auto_compact=True)
-    jsonld = json.dumps(_stable_json(json.loads(jsonld_raw)), indent=2, ensure_ascii=False) + "\n"
+    jsonld = json.dumps(_stable_json(_unguard(json.loads(jsonld_raw))), indent=2, ensure_ascii=False) + "\n"
     rdfxml = rdf_xml(graph, prefixes, banner)
     return {
         "turtle": ("ttl", "text/turtle", turtle),
@@ -167,11 +240,30 @@ def serializations(graph: "rdflib.Graph", named: list[tuple[str, "rdflib.Graph"]
     }
 
 
+#: characters XML 1.0 cannot carry at all, not even as character references (XML 1.0 §2.2)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def rdf_xml(graph: "rdflib.Graph", prefixes: dict, banner: str) -> str:
-    """RDF/XML written from sorted triples: one rdf:Description per subject."""
+    """RDF/XML written from sorted triples: one rdf:Description per subject.
+
+    A carriage return is written as ``&#13;`` (an XML parser turns a literal one into a line
+    feed). A literal with a character XML 1.0 cannot carry (most C0 controls) is an
+    InputError: RDF/XML cannot hold that graph.
+    """
     from xml.sax.saxutils import escape, quoteattr
 
     import rdflib
+
+    from cstrdf.errors import InputError
+
+    def text_of(literal) -> str:
+        value = str(literal)
+        bad = _NOT_XML.search(value)
+        if bad:
+            raise InputError(f"a literal holds U+{ord(bad.group()):04X}, which RDF/XML (XML 1.0) cannot carry: "
+                             f"{literal.n3()[:80]}")
+        return escape(value, {"\r": "&#13;"})
 
     namespaces: dict[str, str] = {"rdf": str(rdflib.RDF)}
     by_namespace = {ns: p for p, ns in sorted(prefixes.items())}
@@ -206,7 +298,7 @@ def rdf_xml(graph: "rdflib.Graph", prefixes: dict, banner: str) -> str:
                     attrs = f" xml:lang={quoteattr(o.language)}"
                 elif o.datatype is not None:
                     attrs = f" rdf:datatype={quoteattr(str(o.datatype))}"
-                body.append(f"    <{name}{attrs}>{escape(str(o))}</{name}>")
+                body.append(f"    <{name}{attrs}>{text_of(o)}</{name}>")
             else:
                 body.append(f"    <{name} {node_attr(o, 'resource')}/>")
         body.append("  </rdf:Description>")
