@@ -11,7 +11,8 @@ Layout (``cstrdf fmt``, ``cstrdf anchor`` and ``cstrdf build --check`` all use i
 * a blank node used exactly once as an object is written inline as ``[ … ]`` (recursively;
   on one line when it has a single short predicate-object pair);
   well-formed RDF lists as ``( … )``; other blank nodes get stable labels ``_:b1``, ``_:b2``…;
-* integers, decimals, doubles and booleans in short form; strings escaped, triple-quoted only
+* integers, decimals (in their canonical lexical forms), doubles and booleans in short form;
+  other lexical forms quoted with their datatype; strings escaped, triple-quoted only
   when they hold a newline; local names that start with a digit or hold characters outside a
   safe subset of PN_LOCAL are written as full ``<IRI>``.
 
@@ -42,8 +43,10 @@ INDENT = "    "
 # A conservative subset of Turtle's PN_LOCAL: ASCII only, no leading digit (Virtuoso rejects
 # it, see MODELING.md), no leading or trailing dot, no escapes. Empty is allowed ("cst:").
 _LOCAL_NAME = re.compile(r"^(?:[A-Za-z_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?)?$")
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
-_DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
+# Short forms only for lexical forms every reader keeps as they are: rdflib's Turtle parser
+# reads a bare number as a Python value, so "+7", "007", "-0", ".5" would come back rewritten.
+_INTEGER = re.compile(r"^(?:0|-?[1-9][0-9]*)$")
+_DECIMAL = re.compile(r"^-?(?:0|[1-9][0-9]*)\.[0-9]+$")
 _DOUBLE = re.compile(r"^[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+$")
 _IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
