@@ -79,6 +79,11 @@ def _configure_query(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--method", choices=["POST", "GET"], default="POST", help="HTTP method for --endpoint (default: POST)")
     parser.add_argument(
+        "--wikidata-endpoint", metavar="URL",
+        help="send the query's SERVICE <https://query.wikidata.org/sparql> to this Wikidata mirror instead "
+             "(default: $CSTRDF_WIKIDATA_ENDPOINT, else Wikidata itself)",
+    )
+    parser.add_argument(
         "--graph", metavar="IRI",
         help="with --endpoint: query this named graph as the default graph (sent as default-graph-uri), "
              "e.g. the graph 'cstrdf load' wrote",
@@ -103,7 +108,7 @@ def _run_query(args: argparse.Namespace) -> int:
     result = run_query(
         args.query, sparql=args.sparql, params=params, engine=args.engine, data=args.data,
         endpoint=args.endpoint, method=args.method, timeout=args.timeout, user=args.user,
-        default_graph=args.graph,
+        default_graph=args.graph, wikidata_endpoint=args.wikidata_endpoint,
     )
     for warning in result.warnings:
         render.note(f"cstrdf: warning: {warning}")

@@ -402,6 +402,9 @@ class LocalStore:
         except SyntaxError as error:
             raise syntax_error(error, prepared.source, prepared.text) from None
         except OSError as error:
+            # pyoxigraph raises OSError when a SERVICE call fails: a remote failure (exit 4)
+            if re.search(r"\bSERVICE\b", prepared.text, re.I):
+                raise RemoteError(f"{prepared.source or 'query'}: a SERVICE endpoint failed: {error}") from None
             raise InputError(f"query failed: {error}", path=prepared.source) from None
 
     def _query_rdflib(self, prepared: PreparedQuery) -> QueryResult:
@@ -777,8 +780,13 @@ def run_query(
     user: str | None = None,
     store: LocalStore | None = None,
     default_graph: str | None = None,
+    wikidata_endpoint: str | None = None,
 ) -> QueryResult:
     """Run a catalogue query, an ``.rq`` file or SPARQL text, locally or on an endpoint.
+
+    ``wikidata_endpoint`` (default: $CSTRDF_WIKIDATA_ENDPOINT) replaces the IRI of every
+    ``SERVICE <https://query.wikidata.org/sparql>`` in the query, so a federated query runs
+    against any Wikidata mirror (or a local server holding the snapshot).
 
     ``query`` is a catalogue name (``q01`` or ``q01-members-at-moscow-summit``), a path, ``-``
     or a :class:`~cstrdf.catalogue.CatalogueQuery`; or give the text as ``sparql``. Locally the
@@ -796,6 +804,11 @@ def run_query(
         text, source, allowed = sparql, "query", None
     else:
         text, source, allowed = read_query(query)
+    mirror = wikidata_endpoint or os.environ.get("CSTRDF_WIKIDATA_ENDPOINT")
+    if mirror:
+        from cstrdf.wikidata import rewrite_service
+
+        text = rewrite_service(text, mirror)
     prepared = prepare(text, params=params, source=source, allowed_params=allowed)
     if endpoint:
         if data:
