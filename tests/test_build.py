@@ -101,3 +101,18 @@ def test_canonical_blank_node_labels_tell_different_trees_apart():
     again = rdflib.Graph().parse(data="<urn:s> <urn:p> [ <urn:r> 2 ; <urn:q> 1 ] .", format="turtle")
     assert same_graph(a, again)
     assert not same_graph(a, split)
+
+
+def test_void_linksets_count_the_wikidata_links(run, tmp_path):
+    out = tmp_path / "dist"
+    run("build", "--out", out)
+    void = rdflib.Graph().parse(out / "void.ttl", format="turtle")
+    VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+    counts = {str(void.value(s, VOID.linkPredicate)): int(void.value(s, VOID.triples))
+              for s in void.subjects(rdflib.RDF.type, VOID.Linkset)}
+    graph = publication_graph()
+    for predicate in (rdflib.OWL.sameAs, rdflib.SKOS.closeMatch):
+        expected = sum(1 for _, o in graph.subject_objects(predicate)
+                       if str(o).startswith("http://www.wikidata.org/entity/"))
+        assert counts[str(predicate)] == expected
+    assert counts[str(rdflib.OWL.sameAs)] > 0

@@ -310,8 +310,10 @@ def rdf_xml(graph: "rdflib.Graph", prefixes: dict, banner: str) -> str:
     )
 
 
-def void_description(distributions: list[Distribution], triples: int, graphs: list[tuple[str, int]]) -> str:
-    """The VoID/DCAT description of the dataset and its dumps, in Turtle."""
+def void_description(distributions: list[Distribution], triples: int, graphs: list[tuple[str, int]],
+                     linkset=None) -> str:
+    """The VoID/DCAT description of the dataset and its dumps, in Turtle; with ``linkset``
+    (:class:`cstrdf.wikidata.LinksetCounts`), the Wikidata links as VoID linksets."""
     lines = [
         f"# {GENERATED.format(version=__version__)}",
         "@prefix dcat: <http://www.w3.org/ns/dcat#> .",
@@ -330,6 +332,15 @@ def void_description(distributions: list[Distribution], triples: int, graphs: li
         f"    void:triples {triples} ;",
         "    void:vocabulary <https://w3id.org/cstrdf/ontology#> ;",
     ]
+    if linkset is not None:
+        for name, predicate, count in (("same-as", "http://www.w3.org/2002/07/owl#sameAs", linkset.same_as),
+                                       ("close-match", "http://www.w3.org/2004/02/skos/core#closeMatch",
+                                        linkset.close_match)):
+            lines.append(
+                f"    void:subset [ a void:Linkset ; dcterms:identifier <{DATASET_IRI}/linkset/wikidata-{name}> ; "
+                f"void:linkPredicate <{predicate}> ; void:triples {count} ; "
+                f"void:subjectsTarget <{DATASET_IRI}> ; void:objectsTarget <http://www.wikidata.org/entity/> ] ;"
+            )
     for graph_iri, count in graphs:
         lines.append(f"    void:subset [ a void:Dataset ; void:triples {count} ; dcterms:identifier <{graph_iri}> ] ;")
     for dist in distributions:
@@ -393,5 +404,7 @@ def build(out: str | Path = "dist", *, check: bool = False) -> BuildReport:
         write_atomically(path, text)
         distributions.append(Distribution(path, name, media_type, len(data), hashlib.sha256(data).hexdigest()))
     graphs = [(iri, len(g)) for iri, g in named]
-    write_atomically(out / "void.ttl", void_description(distributions, len(merged), graphs))
+    from cstrdf.wikidata import linkset_counts
+
+    write_atomically(out / "void.ttl", void_description(distributions, len(merged), graphs, linkset_counts(merged)))
     return BuildReport(out, len(merged), tuple(distributions), tuple(graphs))
