@@ -7,6 +7,7 @@ contract (failure → message → code) is in docs/errors.md.
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 from pathlib import Path
 
@@ -31,12 +32,39 @@ class ExitCode(IntEnum):
     INTERNAL = 70
 
 
+#: longest message kept; parsers list every token they expected (hundreds of characters)
+MAX_MESSAGE = 300
+_QUOTED_CONTROL = re.compile(r"'([\x00-\x1f\x7f\x85\u2028\u2029])'")
+_LINE_BREAK = re.compile(r"\s*[\r\n\x85\u2028\u2029]\s*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(message: str) -> str:
+    r"""``message`` as one line of at most MAX_MESSAGE characters: a control character a parser
+    quotes (``'\n'``) is shown escaped, line breaks of a wrapped message become spaces.
+
+    >>> one_line("Invalid IRI code point '\n'")
+    "Invalid IRI code point '\\n'"
+    >>> one_line("expected one of ',',\n   '.'")
+    "expected one of ',', '.'"
+    """
+    def escape(char: str) -> str:
+        return _ESCAPES.get(char, f"\\u{ord(char):04X}")
+
+    text = _QUOTED_CONTROL.sub(lambda m: "'" + escape(m.group(1)) + "'", message)
+    text = _LINE_BREAK.sub(" ", text.strip())
+    text = _CONTROL.sub(lambda m: escape(m.group()), text)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
 class CstrdfError(Exception):
-    """Base of every error the CLI reports as ``cstrdf: error: <message>``."""
+    """Base of every error the CLI reports as ``cstrdf: error: <message>`` (one line)."""
 
     exit_code: ExitCode = ExitCode.INPUT
 
     def __init__(self, message: str, exit_code: ExitCode | None = None) -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         if exit_code is not None:

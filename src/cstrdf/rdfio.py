@@ -19,9 +19,12 @@ from cstrdf.formats import RdfFormat, by_name, guess_format
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
 
-#: pyoxigraph puts the position into the message too ("… at line 3 between columns 8 and 9: "
+#: pyoxigraph puts the position into the message too ("… at line 3 between columns 8 and 9: ",
 #: or "… at line 1 column 51: "); it is dropped, since InputError prints line and column itself
-_OXIGRAPH_POSITION = re.compile(r"^Parser error at line \d+ (?:between columns \d+ and \d+|column \d+): ")
+_OXIGRAPH_POSITION = re.compile(
+    r"^Parser error (?:at line \d+ (?:between columns \d+ and \d+|column \d+)"
+    r"|between line \d+ column \d+ and line \d+ column \d+): "
+)
 
 #: byte-order marks of encodings that are not UTF-8 (longest first: UTF-32 LE starts like UTF-16 LE)
 _FOREIGN_BOMS = (
