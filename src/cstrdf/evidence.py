@@ -175,54 +175,45 @@ def readings(graph: "rdflib.Graph") -> list[EvidenceReading]:
 
 def store_readings(store, graph=None) -> list[EvidenceReading]:
     """Every evidence resource of a pyoxigraph store (``graph``: one graph; default: the default
-    graph), read with one SPARQL query; the same readings :func:`readings` gives for rdflib,
-    with nodes as strings (IRIs, or blank-node ids as rdflib's ``str()`` writes them)."""
+    graph): the same readings :func:`readings` gives for rdflib, with nodes as strings (IRIs, or
+    blank-node ids as rdflib's ``str()`` writes them). One scan per property involved."""
     import pyoxigraph
 
-    query = f"""
-        SELECT ?node ?resource ?selector ?p ?o ?quote ?position WHERE {{
-            ?node <{CST}evidence> ?resource .
-            {{ ?resource <{OA}hasSource> ?o . BIND(<{OA}hasSource> AS ?p) }}
-            UNION
-            {{
-                ?resource <{OA}hasSelector> ?selector .
-                OPTIONAL {{ ?selector a ?quoteType . FILTER(?quoteType = <{OA}TextQuoteSelector>) }}
-                OPTIONAL {{ ?selector a ?positionType . FILTER(?positionType = <{OA}TextPositionSelector>) }}
-                BIND(BOUND(?quoteType) || EXISTS {{ ?selector <{OA}exact> ?anyExact }} AS ?quote)
-                BIND(BOUND(?positionType) || EXISTS {{ ?selector <{OA}start> ?anyStart }} AS ?position)
-                OPTIONAL {{
-                    ?selector ?p ?o .
-                    FILTER(?p IN (<{OA}exact>, <{OA}prefix>, <{OA}suffix>, <{OA}start>, <{OA}end>))
-                }}
-            }}
-        }}"""
-    kwargs = {"default_graph": graph} if graph is not None else {}
-    table: dict = {}
-    for row in store.query(query, **kwargs):
-        node, resource, selector = row["node"], row["resource"], row["selector"]
-        entry = table.setdefault((node, resource), {"sources": set(), "selectors": {}})
-        if selector is None:
-            entry["sources"].add((isinstance(row["o"], pyoxigraph.NamedNode), row["o"].value))
-            continue
-        values = entry["selectors"].setdefault(selector, {
-            "quote": row["quote"].value == "true", "position": row["position"].value == "true",
-        })
-        if row["p"] is not None:
-            values.setdefault(row["p"].value[len(OA):], []).append(row["o"])
+    where = graph if graph is not None else pyoxigraph.DefaultGraph()
+
+    def by_subject(iri: str) -> dict:
+        table: dict = {}
+        for quad in store.quads_for_pattern(None, pyoxigraph.NamedNode(iri), None, where):
+            table.setdefault(quad.subject, []).append(quad.object)
+        return table
+
+    def typed(iri: str) -> set:
+        kind = pyoxigraph.NamedNode(iri)
+        return {q.subject for q in store.quads_for_pattern(None, pyoxigraph.NamedNode(RDF + "type"), kind, where)}
+
+    sources, selectors = by_subject(OA + "hasSource"), by_subject(OA + "hasSelector")
+    exact, prefix, suffix = by_subject(OA + "exact"), by_subject(OA + "prefix"), by_subject(OA + "suffix")
+    start, end = by_subject(OA + "start"), by_subject(OA + "end")
+    quote_typed, position_typed = typed(OA + "TextQuoteSelector"), typed(OA + "TextPositionSelector")
+
+    def texts(table: dict, node) -> tuple[str, ...]:
+        return tuple(term.value for term in table.get(node, ()))
+
     found = []
-    for (node, resource), entry in sorted(table.items(), key=lambda item: (item[0][0].value, item[0][1].value)):
-        selectors = entry["selectors"].values()
+    pairs = [(q.subject, q.object) for q in store.quads_for_pattern(None, pyoxigraph.NamedNode(CST + "evidence"), None, where)]
+    for node, resource in sorted(pairs, key=lambda pair: (pair[0].value, pair[1].value)):
+        chosen = selectors.get(resource, ())
         found.append(EvidenceReading(
             node=node.value,
             resource=resource.value,
-            sources=frozenset(entry["sources"]),
+            sources=frozenset((isinstance(s, pyoxigraph.NamedNode), s.value) for s in sources.get(resource, ())),
             quotes=tuple(
-                QuoteReading(*(tuple(v.value for v in s.get(k, ())) for k in ("exact", "prefix", "suffix")))
-                for s in selectors if s["quote"]
+                QuoteReading(texts(exact, s), texts(prefix, s), texts(suffix, s))
+                for s in chosen if s in quote_typed or s in exact
             ),
             positions=tuple(
-                PositionReading(*(tuple(_offset_of(v) for v in s.get(k, ())) for k in ("start", "end")))
-                for s in selectors if s["position"]
+                PositionReading(tuple(_offset_of(v) for v in start.get(s, ())), tuple(_offset_of(v) for v in end.get(s, ())))
+                for s in chosen if s in position_typed or s in start
             ),
         ))
     return found

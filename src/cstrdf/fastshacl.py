@@ -636,6 +636,12 @@ _HAS_NESTED_SELECT = re.compile(
 _HAS_AS_VAR = re.compile(r"[^\w]+AS[\s]+[\$\?](\w+)", flags=re.M | re.I)
 
 
+_NOT_BULK_WORDS = frozenset({
+    "OPTIONAL", "UNION", "MINUS", "GRAPH", "SERVICE", "VALUES", "GROUP", "HAVING", "LIMIT", "OFFSET",
+    "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT",
+})
+
+
 class SparqlQuery:
     """A SHACL-SPARQL ``sh:select`` with its prefixes (pySHACL's ``SPARQLQueryHelper``)."""
 
@@ -692,6 +698,52 @@ class SparqlQuery:
 
     def binds_this(self) -> bool:
         return bool(_BIND_THIS.search(self.select))
+
+    def bulk_safe(self) -> bool:
+        """Whether running the query once, unbound, and keeping each focus node's rows gives
+        what pre-binding ``$this`` per focus node gives: one SELECT that projects ``$this`` and
+        binds it in a triple pattern of its top-level group before any other mention; no
+        OPTIONAL, UNION, MINUS, GRAPH, VALUES, sub-select or aggregate, and no path operator or
+        arithmetic at the top level (a zero-length path can bind a node the data lacks). Then
+        every other ``$this`` sits in a FILTER, an EXISTS or a later BIND of the same group, all
+        evaluated with the solution's ``$this`` bound — the same value the substitution puts in.
+        """
+        from cstrdf.sparql import _TOKENS
+
+        selects = depth = parens = 0
+        in_projection = projected = False
+        first = None
+        for match in _TOKENS.finditer(self.select):
+            kind, text = match.lastgroup, match.group()
+            if kind == "word":
+                word = text.upper()
+                if word in _NOT_BULK_WORDS:
+                    return False
+                if word == "SELECT":
+                    selects += 1
+                    in_projection = depth == 0
+                elif word == "WHERE":
+                    in_projection = False
+            elif kind == "open":
+                depth += 1
+                in_projection = False
+            elif kind == "close":
+                depth -= 1
+            elif kind == "other":
+                if text == "(":
+                    parens += 1
+                elif text == ")":
+                    parens -= 1
+                elif text == "*" and in_projection:
+                    projected = True
+                elif text in "*+?" and depth == 1:
+                    return False
+            elif kind == "var" and text[1:] == "this":
+                if in_projection:
+                    projected = True
+                elif first is None:
+                    first = (depth, parens)
+        return selects == 1 and projected and first == (1, 0)
 
 
 class Shape:
@@ -1422,13 +1474,28 @@ def _sparql_builder(engine, shape):
     texts = [(q, None if q.refused else q.text(path), q.binds_this()) for q in queries if not q.deactivated]
     component = SH + "SPARQLConstraintComponent"
     this = ox.Variable("this")
+    bulk: dict = {}  # query text → rows by focus node (or all rows, for a query without $this)
+
+    def rows_for(query: SparqlQuery, text: str, binds: bool, focus) -> list:
+        if not binds:
+            if text not in bulk:
+                bulk[text] = engine.dg.select(text)[1]
+            return bulk[text]
+        if query.bulk_safe():
+            table = bulk.get(text)
+            if table is None:
+                table = bulk[text] = {}
+                for row in engine.dg.select(text)[1]:
+                    table.setdefault(row.get("this"), []).append(row)
+            return table.get(focus, [])
+        return engine.dg.select(text, {this: focus})[1]
 
     def constraint(focus, values):
         reports = []
         for query, text, binds in texts:
             if text is None:
                 raise Unsupported("a SHACL-SPARQL constraint pySHACL refuses (MINUS, VALUES, SERVICE …)")
-            _, rows = engine.dg.select(text, {this: focus} if binds else None)
+            rows = rows_for(query, text, binds, focus)
             result_value = focus if not shape.is_property else None
             seen_failure = False
             violations: list = []
