@@ -220,6 +220,9 @@ def _blank_nodes(line: bytes) -> tuple[bytes, ...]:
 def _chunks(lines: list[bytes], size: int) -> Iterator[list[bytes]]:
     """Chunks of about ``size`` triples; all triples sharing a blank node stay together
     (a blank node means the same node only within one request)."""
+    if len(lines) <= size:
+        yield lines  # one request: nothing to keep together
+        return
     parent: dict = {}
 
     def find(node):
