@@ -24,10 +24,11 @@ PREFIXES = """\
 @prefix ex: <http://example.org/reasoner-test/> .
 """
 
-#: a person and a state cannot be the same individual; Putin is made both
+#: a person and a state cannot be the same individual; Putin is made both (his cst:Person type
+#: is repeated so that the addition is inconsistent with the ontology alone too)
 BOTH_PERSON_AND_STATE = PREFIXES + """
 cst:Person owl:disjointWith cst:State .
-cstid:vladimir-putin a cst:State .
+cstid:vladimir-putin a cst:Person , cst:State .
 """
 
 #: a class under two disjoint classes can have no instance

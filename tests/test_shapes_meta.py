@@ -96,11 +96,27 @@ def _declared_prefixes(graph: rdflib.Graph, node) -> dict[str, str]:
     return prefixes
 
 
-def _sparql_nodes(graph: rdflib.Graph) -> list:
-    return sorted(set(graph.subjects(SH.select, None)) | set(graph.subjects(SH.ask, None)), key=str)
+def _sparql_nodes(graph: rdflib.Graph) -> list[tuple[str, object]]:
+    """(readable id, node) of every SPARQL constraint and target, named after its shape."""
+    found = []
+    for node in set(graph.subjects(SH.select, None)) | set(graph.subjects(SH.ask, None)):
+        owner = next(iter(graph.subjects(SH.sparql, node)), None) or next(iter(graph.subjects(SH.target, node)), None)
+        kind = "target" if (owner, SH.target, node) in graph else "sparql"
+        name = local_name(owner) if isinstance(owner, URIRef) and str(owner).startswith(SHAPES_NS) else str(owner)
+        found.append((f"{name}-{kind}", node))
+    found.sort(key=lambda item: (item[0], str(graph.value(item[1], SH.select) or graph.value(item[1], SH.ask))))
+    seen: dict[str, int] = {}
+    numbered = []
+    for name, node in found:
+        seen[name] = seen.get(name, 0) + 1
+        numbered.append((f"{name}-{seen[name]}", node))
+    return numbered
 
 
-@pytest.mark.parametrize("node", _sparql_nodes(shapes_graph()), ids=lambda n: n.n3()[:40])
+SPARQL_NODES = _sparql_nodes(shapes_graph())
+
+
+@pytest.mark.parametrize("node", [n for _i, n in SPARQL_NODES], ids=[i for i, _n in SPARQL_NODES])
 def test_every_sparql_query_declares_its_prefixes_with_sh_prefixes(node):
     """Jena needs every prefix through sh:prefixes/sh:declare (pySHACL is lenient)."""
     graph = shapes_graph()
