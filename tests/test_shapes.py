@@ -138,17 +138,17 @@ def pyshacl_verdicts() -> dict[Path, Verdict]:
     """pySHACL's verdict on every fixture, computed once per session, in parallel processes.
 
     About 0.5 s of CPU per fixture (the ontology is validated with every fixture), so the
-    fixtures are spread over the CPUs (forked workers share the loaded graphs).
+    fixtures are spread over the CPUs. Workers are spawned, not forked: other tests of the
+    session may have threads running (servers), and a fork would copy their locks.
     """
     import multiprocessing
     import os
 
     paths = [f.path for f in ALL_FIXTURES]
-    ontology_graph(), shapes_graph()  # load before forking
     workers = min(len(paths), os.cpu_count() or 1)
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1:
         return {path: _verdict(path) for path in paths}
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
         return dict(zip(paths, pool.map(_verdict, paths, chunksize=4)))
 
 

@@ -119,6 +119,7 @@ class Jena:
 
 
 def java_dir() -> Path:
+    """Where the jars are: ``$CSTRDF_JAVA_DIR``, else Debian's ``/usr/share/java``."""
     return Path(os.environ.get("CSTRDF_JAVA_DIR", JAVA_DIR))
 
 
@@ -278,7 +279,10 @@ def run_shacl_batch(pairs: Iterable[tuple[str | Path, str | Path]]) -> list["rdf
     source = setup.cache_dir / "CstrdfShaclBatch.java"
     if not source.is_file() or source.read_text(encoding="utf-8") != SHACL_BATCH_JAVA:
         source.parent.mkdir(parents=True, exist_ok=True)
-        source.write_text(SHACL_BATCH_JAVA, encoding="utf-8")
+        # write then rename, so a concurrent run never reads half a file
+        partial = source.with_name(f".{source.name}.{os.getpid()}")
+        partial.write_text(SHACL_BATCH_JAVA, encoding="utf-8")
+        os.replace(partial, source)
     with tempfile.TemporaryDirectory(prefix="cstrdf-jena-") as tmp:
         manifest = Path(tmp) / "manifest.tsv"
         reports = [Path(tmp) / f"report-{i}.ttl" for i in range(len(pairs))]
