@@ -322,3 +322,32 @@ def test_json_ld_with_an_inline_context_reads(run, write):
     path = write("data.jsonld", '{"@context": {"name": "http://example.org/name"}, "@id": "http://example.org/a", '
                                 '"name": "x"}\n')
     assert run("info", "--data", path, "--format", "json").json()["triples"] == 1
+
+
+# -- the contract document ----------------------------------------------------------------------
+
+def test_every_row_of_the_contract_names_tests_that_exist():
+    """docs/errors.md: each table row of a failure names at least one test, and every test it
+    names (``file.py::name``, or ``::name`` for the file named before it) exists."""
+    import re
+
+    tests = Path(__file__).resolve().parent
+    text = (tests.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    text = text.split("## Properties and fuzzing")[0]  # the measurements after it are no contract rows
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith(("| failure", "| exit", "|---"))]
+    assert len(rows) > 60
+    checked = 0
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        if len(cells) < 3 or cells[0].isdigit():
+            continue  # the exit-code table
+        refs = re.findall(r"(test_[a-z_]+\.py)?::(test_[A-Za-z0-9_]+)", cells[-1])
+        assert refs or "bench" in cells[-1], f"no test named for: {cells[0]}"
+        current = None
+        for file, name in refs:
+            current = file or current
+            assert current, row
+            source = (tests / current).read_text(encoding="utf-8")
+            assert re.search(rf"^def {name}\(", source, re.M), f"{current}::{name} does not exist"
+            checked += 1
+    assert checked > 80
