@@ -49,7 +49,11 @@ def rdf_files(paths: Iterable[str | Path]) -> list[Path]:
 
     found: list[Path] = []
     for path in map(Path, paths):
-        if path.is_dir():
+        try:
+            folder = path.is_dir()
+        except OSError:  # a folder on the way that cannot be searched: reading says why
+            folder = False
+        if folder:
             files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CORPUS_EXTENSIONS)
             if not files:
                 raise InputError(f"no RDF files ({', '.join(CORPUS_EXTENSIONS)}) in this folder", path=path)
