@@ -172,7 +172,8 @@ def test_the_shape_targets_exactly_the_linkable_classes(store):
 
 # -- shape fixtures live in tests/shapes/<ShapeName>/ (tests/test_shapes.py runs them) ------------
 
-LINK_SHAPE_NAMES = ("LinkCoverageShape", "EntityLinkShape", "LinkTripleShape")
+LINK_SHAPE_NAMES = ("LinkCoverageShape", "EntityLinkShape", "LinkTripleShape", "LinkKindShape", "LinkStatusShape",
+                    "WikidataItemShape", "WikidataStatementShape")
 
 
 def test_every_link_shape_has_fixtures():

@@ -17,12 +17,13 @@ import time
 
 import pytest
 
+from cstrdf.wikidata import is_federated
 from cstrdf.catalogue import catalogue, read_expectation
 from cstrdf.errors import RemoteError, UsageError
 from cstrdf.sparql import prepare, query_endpoint, run_query
 from test_queries import check_rows
 
-QUERIES = catalogue()
+QUERIES = [q for q in catalogue() if not is_federated(q.text)]  # federated ones: test_federation.py
 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])
