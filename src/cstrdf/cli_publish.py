@@ -68,11 +68,13 @@ def _configure_load(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replace", action="store_true",
                         help="replace the graph atomically (load into a temporary graph, verify, MOVE)")
     parser.add_argument("--source", metavar="FILE", nargs="+", action="extend",
-                        help="RDF files to load (default: ontology, facts and context of the publication)")
+                        help="RDF files to load (default: ontology, facts and context of the publication); "
+                             "a folder stands for the RDF files in it (a corpus)")
     parser.add_argument("--query-url", metavar="URL", help="SPARQL query endpoint (generic stores)")
     parser.add_argument("--update-url", metavar="URL", help="SPARQL update endpoint (generic stores)")
     parser.add_argument("--graph-store-url", metavar="URL", help="Graph Store Protocol endpoint (generic stores)")
-    parser.add_argument("--chunk", metavar="N", type=int, default=50_000, help="triples per request (default: 50000)")
+    parser.add_argument("--chunk", metavar="N", type=int, default=None,
+                        help="triples per request (default: 1000000 with the Graph Store Protocol, 50000 with SPARQL Update)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_format_option(parser, ("text", "json"))
 
