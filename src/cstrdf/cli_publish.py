@@ -74,7 +74,7 @@ def _configure_load(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--update-url", metavar="URL", help="SPARQL update endpoint (generic stores)")
     parser.add_argument("--graph-store-url", metavar="URL", help="Graph Store Protocol endpoint (generic stores)")
     parser.add_argument("--chunk", metavar="N", type=int, default=None,
-                        help="triples per request (default: 1000000 with the Graph Store Protocol, 50000 with SPARQL Update)")
+                        help="triples per request (default: 100000 with the Graph Store Protocol, 50000 with SPARQL Update)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_format_option(parser, ("text", "json"))
 
