@@ -22,6 +22,7 @@ import math
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -66,8 +67,9 @@ def _spawn(argv: list[str], stdout, env: dict | None, timeout: float) -> tuple[f
     report.close()
     wrapped = [TIME, "-f", "%M", "-o", report.name, *argv] if TIME else argv
     start = time.perf_counter()
-    process = subprocess.Popen(wrapped, stdout=stdout, stderr=errors, env=env, cwd=REPO)
-    timer = threading.Timer(timeout, process.kill)
+    # its own process group: a time limit stops the command, not only GNU time around it
+    process = subprocess.Popen(wrapped, stdout=stdout, stderr=errors, env=env, cwd=REPO, start_new_session=True)
+    timer = threading.Timer(timeout, lambda: os.killpg(process.pid, signal.SIGKILL))
     timer.start()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
@@ -267,7 +269,7 @@ def timed_json(argv: list[str], timeout: float = 3600, env: dict | None = None) 
 
 
 def corpus_steps(work: Path, label: str, size: int, servers, *, rdflib_up_to: int, pyshacl_up_to: int,
-                 jena_up_to: int, query_timeout: float = 150) -> tuple[list[Step], dict]:
+                 jena_up_to: int, query_timeout: float = 60) -> tuple[list[Step], dict]:
     from cstrdf.corpus import generate
 
     print(f"corpus {label}", flush=True)
@@ -573,8 +575,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-up-to", default="100k", help="largest size queried through rdflib (default: 100k)")
     parser.add_argument("--pyshacl-up-to", default="10k", help="largest size validated by pySHACL (default: 10k)")
     parser.add_argument("--jena-up-to", default="1M", help="largest size validated by Jena SHACL (default: 1M)")
-    parser.add_argument("--query-timeout", type=float, default=150,
-                        help="seconds the corpus query step may take per engine before it is stopped (default: 150)")
+    parser.add_argument("--query-timeout", type=float, default=60,
+                        help="seconds the corpus query step may take per engine before it is stopped (default: 60)")
     parser.add_argument("--out", default=str(REPO / "docs" / "benchmarks.md"), help="the report (Markdown)")
     parser.add_argument("--report-only", action="store_true",
                         help="measure nothing: rewrite the report and plot from bench/results.json (after editing bench/notes.md)")
