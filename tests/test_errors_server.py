@@ -27,10 +27,6 @@ import pytest
 from cstrdf.errors import ExitCode
 from cstrdf.serve import ServeOptions, start
 
-#: rows of the contract that cstrdf serve does not meet yet; strict: when serve.py is fixed the
-#: test passes, the XPASS fails the run, and the marker must go (docs/errors.md lists the fixes)
-NEEDS_SERVE_FIX = pytest.mark.xfail(strict=True, reason="needs a serve.py fix listed in docs/errors.md")
-
 FOREVER = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
@@ -144,36 +140,95 @@ def outside():
     server.server_close()
 
 
+def send_query(address, method: str, query: str):
+    """A query by GET, by POST as a form, or by POST as application/sparql-query: (status, body)."""
+    if method == "GET":
+        return ask(address, query)
+    if method == "POST form":
+        return request(address, "POST", "/sparql", {**FORM, "Accept": "text/csv"},
+                       urllib.parse.urlencode({"query": query}).encode())
+    return request(address, "POST", "/sparql", {"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+                   query.encode())
+
+
+METHODS = ["GET", "POST form", "POST sparql-query"]
+
+
 @pytest.mark.parametrize("template", [
     "SELECT ?x WHERE {{ SERVICE <{url}> {{ ?x ?p ?o }} }}",
     "SELECT ?x WHERE {{ SERVICE SILENT <{url}> {{ ?x ?p ?o }} }}",
     "select ?x where {{ service <{url}> {{ ?x ?p ?o }} }}",
     "SELECT ?x WHERE {{ VALUES ?where {{ <{url}> }} SERVICE ?where {{ ?x ?p ?o }} }}",
     "ASK {{ {{ SELECT * WHERE {{ SERVICE <{url}> {{ ?x ?p ?o }} }} }} }}",
+    "SELECT * WHERE {{ ?s ?p ?o OPTIONAL {{ SERVICE <{url}> {{ ?x ?p ?o }} }} }} LIMIT 1",
+    "SELECT * WHERE {{ {{ ?s ?p ?o }} UNION {{ SERVICE <{url}> {{ ?x ?p ?o }} }} }} LIMIT 1",
+    "PREFIX far: <{url}> SELECT * WHERE {{ SERVICE far: {{ ?x ?p ?o }} }}",
+    # Oxigraph reads a keyword with no word boundary after it: these are SERVICE calls too
+    "PREFIX : <{url}> SELECT * WHERE {{ SERVICE: {{ ?x ?p ?o }} }}",
+    "SELECT * WHERE {{ ?s ?p ?o . SERVICESILENT<{url}> {{ ?x ?p ?o }} }}",
 ])
-@pytest.mark.parametrize("method", ["GET", "POST"])
-@NEEDS_SERVE_FIX
+@pytest.mark.parametrize("method", METHODS)
 def test_service_calls_to_other_hosts_are_off_by_default(address, outside, template, method):
     """A public endpoint must not fetch from arbitrary hosts for its callers (SSRF): SERVICE is
-    refused with a 4xx unless the operator turns it on. Needs a serve.py fix (see
-    docs/errors.md): today the Oxigraph backend makes the call."""
-    query = template.format(url=outside.url)
-    if method == "GET":
-        status, body = ask(address, query)
-    else:
-        status, body = request(address, "POST", "/sparql", {"Content-Type": "application/sparql-query",
-                                                             "Accept": "text/csv"}, query.encode())
+    refused with 403 and a one-line message unless the operator turns it on."""
+    status, body = send_query(address, method, template.format(url=outside.url))
     assert outside.requests == [], f"the server called {outside.url} for a client"
-    assert 400 <= status < 500 and b"outside" not in body
+    assert status == 403, body
+    message = body.decode().strip()
+    assert "\n" not in message and "SERVICE is off" in message and "--allow-service" in message
+
+
+@pytest.mark.parametrize("query", [
+    'SELECT ?service WHERE { ?service ?p "SERVICE <http://127.0.0.1:1/> { }" } LIMIT 1',
+    "SELECT * WHERE { ?s a <https://schema.org/Service> } # SERVICE <http://127.0.0.1:1/> { }",
+    "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> "
+    "SELECT * WHERE { ?s a sd:Service ; sd:my-service ?o }",
+    "SELECT * WHERE { ?s ?p '''\nservice <http://127.0.0.1:1/> { ?a ?b ?c }\n''' }",
+])
+@pytest.mark.parametrize("method", METHODS)
+def test_the_word_service_in_strings_iris_comments_and_names_calls_nobody(address, query, method):
+    """The refusal reads the query's tokens: SERVICE in a string, an IRI, a comment, a variable
+    or the local part of a name is no SERVICE call, and the query is answered."""
+    status, body = send_query(address, method, query)
+    assert status == 200, body
+
+
+@pytest.fixture(scope="module")
+def service_allowed(server):
+    running = start(ServeOptions(port=0, timeout=5.0, client_timeout=5.0, allow_service=True, site=server.site))
+    yield running.front.server_address[:2]
+    running.stop()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_with_allow_service_the_call_goes_through(service_allowed, outside, method):
+    """``cstrdf serve --allow-service`` is the operator's choice: Oxigraph calls the other
+    endpoint (a stand-in on loopback) and its answer comes back."""
+    query = f"SELECT ?x WHERE {{ SERVICE <{outside.url}> {{ ?x ?p ?o }} }}"
+    status, body = send_query(service_allowed, method, query)
+    assert status == 200, body
+    assert b"outside" in body
+    assert len(outside.requests) == 1
+
+
+def test_allow_service_is_an_option_of_serve(run):
+    assert "--allow-service" in run("serve", "--help").stdout
+
+
+@pytest.mark.parametrize("module", ["sparql_guard", "serve"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"cstrdf.{module}"), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
 
 
 # -- slow clients and runaway queries -------------------------------------------------------------
 
-@NEEDS_SERVE_FIX
 def test_a_client_that_trickles_its_request_is_cut_off(address):
-    """One header byte every half second never trips a per-read socket timeout; a per-request
-    deadline must cut the client off (here: the server runs with client_timeout=2). Needs a
-    serve.py fix (see docs/errors.md): today only a read that waits 2 s times out."""
+    """One header byte every half second never trips a per-read socket timeout; the per-request
+    deadline cuts the client off (here: the server runs with client_timeout=2)."""
     import select
 
     connection = socket.create_connection(address, timeout=5)

@@ -109,6 +109,9 @@ def _configure_serve(parser: argparse.ArgumentParser) -> None:
                         help="the generated site leaves the article's full text out")
     parser.add_argument("--base-path", metavar="PATH", default="",
                         help="path prefix the https://w3id.org/cstrdf/ IRIs map onto (default: none; e.g. /cstrdf)")
+    parser.add_argument("--allow-service", action="store_true",
+                        help="let queries call other SPARQL endpoints with SERVICE (default: refused with 403, "
+                             "so the server fetches from no host its callers name)")
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -120,7 +123,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     options = ServeOptions(host=args.bind, port=args.port, timeout=args.timeout,
                            sources=tuple(Path(f) for f in args.data) if args.data else None,
                            site=Path(args.site) if args.site else None,
-                           article_text=not args.no_article_text, base_path=args.base_path)
+                           article_text=not args.no_article_text, base_path=args.base_path,
+                           allow_service=args.allow_service)
     running = start(options, in_thread=False)
     render.serve_banner(running.url)
     render.linked_data_banner(running.base_url)
@@ -224,7 +228,8 @@ PUBLISH_COMMANDS: list[Command] = [
         description=(
             "Load the publication into a temporary Oxigraph store and serve it as a SPARQL 1.1 "
             "Protocol endpoint (GET and POST, results format by Accept) at /sparql on loopback. "
-            "Updates are refused; queries stop after --timeout seconds. The same server answers "
+            "Updates are refused; queries stop after --timeout seconds; SERVICE calls to other "
+            "endpoints are refused unless --allow-service is given. The same server answers "
             "the publication's IRIs (/id/…, /ontology) by content negotiation: 303 See Other to "
             "the HTML page or to the description in Turtle, JSON-LD, N-Triples or RDF/XML, 406 "
             "for other types; and it serves the static site (generated at start, or --site). "
@@ -234,6 +239,7 @@ PUBLISH_COMMANDS: list[Command] = [
         examples=(
             "cstrdf serve",
             "cstrdf serve --port 8080 --timeout 10",
+            "cstrdf serve --allow-service   # queries may use SERVICE <https://query.wikidata.org/sparql>",
             "curl -L -H 'Accept: text/turtle' http://127.0.0.1:7878/id/vladimir-putin",
             "cstrdf query q01-members-at-moscow-summit --endpoint http://127.0.0.1:7878/sparql",
         ),

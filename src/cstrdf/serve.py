@@ -18,14 +18,19 @@ The public IRIs ``https://w3id.org/cstrdf/<path>`` map to ``<base_path>/<path>``
 (:func:`iri_to_path`, :func:`path_to_iri`); docs/w3id.md has the w3id redirect rules.
 
 Safe by default: loopback bind, no path outside the site (``..``, encoded and double-encoded
-variants, backslashes and NUL are refused), bounded request line, headers and body, a socket
-timeout for slow clients, and a query timeout. The temporary folder is removed on exit.
+variants, backslashes and NUL are refused), bounded request line, headers and body, one deadline
+for reading a whole request (a client that trickles its bytes is cut off too), a query timeout,
+and no SERVICE calls to other hosts unless the operator allows them (``allow_service``): the
+endpoint would otherwise fetch from any URL a caller names. The Accept header of a query is
+parsed here and only its well-formed media ranges reach Oxigraph, which answers 400 to a
+malformed one. The temporary folder is removed on exit.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.server
+import io
 import os
 import re
 import shutil
@@ -44,6 +49,7 @@ from pathlib import Path
 from typing import Sequence
 
 from cstrdf.errors import CstrdfError, ExitCode, InputError
+from cstrdf.sparql_guard import calls_other_services
 
 #: largest request body accepted (a SPARQL query, form-encoded)
 MAX_BODY = 1 << 20
@@ -52,6 +58,9 @@ MAX_REQUEST_LINE = 8 * 1024
 MAX_HEADER_BYTES = 16 * 1024
 QUERY_PATHS = ("/sparql", "/query")
 PUBLIC_BASE = "https://w3id.org/cstrdf/"
+READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
+SERVICE_OFF = ("SERVICE is off: this endpoint does not call other services for its clients "
+               "(the operator can allow it with 'cstrdf serve --allow-service')")
 
 #: the representations of a thing, in the server's order of preference, with the media types
 #: that ask for each (the first is the one sent as Content-Type)
@@ -99,8 +108,11 @@ class ServeOptions:
     base_path: str = ""
     max_request_line: int = MAX_REQUEST_LINE
     max_header_bytes: int = MAX_HEADER_BYTES
-    #: seconds a client may take to send its request (slow clients are cut off)
+    #: seconds a client may take to send a whole request (slow clients are cut off)
     client_timeout: float = 30.0
+    #: let queries call other SPARQL endpoints with SERVICE (off: a public endpoint would fetch
+    #: from any host its callers name)
+    allow_service: bool = False
 
 
 # -- the w3id mapping and content negotiation ------------------------------------------------
@@ -216,6 +228,25 @@ def negotiate(accept: str | None, offered: Sequence[tuple[str, Sequence[str]]] =
     return min(scored)[2] if scored else None
 
 
+def clean_accept(header: str | None) -> str:
+    """The Accept header to pass on to Oxigraph: the well-formed media ranges of ``header``
+    with their q-values, or ``*/*`` (the query form's default format) when none is left.
+
+    Oxigraph answers 400 to an Accept it cannot parse; RFC 9110 section 12.5.1 lets a server
+    disregard such a header instead. Oxigraph still chooses among the ranges (it alone knows
+    which formats the query's form can take) and answers 406 when none fits.
+
+    >>> clean_accept("text/csv;q=0.5;charset=utf-8, 0, */*;q=abc")
+    'text/csv;q=0.5'
+    >>> clean_accept(";;;")
+    '*/*'
+    """
+    ranges = parse_accept(header)
+    if not ranges:
+        return "*/*"
+    return ", ".join(f"{r.type}/{r.subtype}" + ("" if r.q == 1 else f";q={r.q:g}") for r in ranges)
+
+
 def oxigraph_binary() -> str:
     """The ``oxigraph`` executable: next to this Python first (a virtualenv), then on PATH."""
     beside = Path(sys.executable).with_name("oxigraph")
@@ -309,6 +340,31 @@ def start_backend(options: ServeOptions) -> Backend:
         raise
 
 
+class DeadlineReader(io.RawIOBase):
+    """The reading side of a client's socket, with one deadline for a whole request.
+
+    A socket timeout alone restarts with every byte received, so a client that sends one byte
+    every half second would hold a thread for ever; here each read may only wait for the time
+    left before the deadline, and a read after it raises TimeoutError.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self.sock = sock
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the client did not send its request in time")
+            self.sock.settimeout(left)
+        return self.sock.recv_into(buffer)
+
+
 class FrontHandler(http.server.BaseHTTPRequestHandler):
     """Linked data, the static site and the SPARQL endpoint; refuses updates, unsafe paths and
     oversized requests."""
@@ -326,11 +382,15 @@ class FrontHandler(http.server.BaseHTTPRequestHandler):
             sys.stderr.write("%s - %s\n" % (self.address_string(), format % args))
 
     def setup(self) -> None:
-        self.timeout = self.options.client_timeout  # socket timeout: slow clients are cut off
+        self.timeout = self.options.client_timeout  # socket timeout: also bounds each write
         super().setup()
+        self.reader = DeadlineReader(self.connection)
+        self.rfile = io.BufferedReader(self.reader)
 
     def handle_one_request(self) -> None:
-        """The stdlib's, with a tighter bound on the request line and the header block."""
+        """The stdlib's, with a tighter bound on the request line and the header block, and
+        one deadline (``client_timeout``) for reading the request line, headers and body."""
+        self.reader.deadline = time.monotonic() + self.options.client_timeout
         try:
             self.raw_requestline = self.rfile.readline(self.options.max_request_line + 1)
             if len(self.raw_requestline) > self.options.max_request_line:
@@ -358,6 +418,12 @@ class FrontHandler(http.server.BaseHTTPRequestHandler):
         except TimeoutError:
             self.close_connection = True
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # the request is read: the answer is written under the plain socket timeout
+        self.reader.deadline = None
+        self.connection.settimeout(self.options.client_timeout)
+        super().send_response(code, message)
+
     # -- routing ----------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         target = self.path
@@ -371,10 +437,12 @@ class FrontHandler(http.server.BaseHTTPRequestHandler):
         if path in QUERY_PATHS:
             query = split.query
             if "update=" in query and "query=" not in query:
-                return self.refuse(403, "this endpoint is read-only: SPARQL Update is not accepted")
+                return self.refuse(403, READ_ONLY)
+            if self.refuses_service(query_fields(query)):
+                return self.refuse(403, SERVICE_OFF)
             return self.proxy("GET", "/query?" + query, None, None)
         if path == "/update":
-            return self.refuse(403, "this endpoint is read-only: SPARQL Update is not accepted")
+            return self.refuse(403, READ_ONLY)
         decoded = self.safe_path(path)
         if decoded is None:
             return self.refuse(400, "bad path")
@@ -390,18 +458,28 @@ class FrontHandler(http.server.BaseHTTPRequestHandler):
         if body is None:
             return
         if path == "/update" or content_type == "application/sparql-update":
-            return self.refuse(403, "this endpoint is read-only: SPARQL Update is not accepted")
+            return self.refuse(403, READ_ONLY)
         if path not in QUERY_PATHS:
             return self.refuse(405 if path is not None else 404,
                                "only the SPARQL endpoint accepts POST" if path is not None else "not found")
+        query = urllib.parse.urlsplit(self.path).query
+        queries = query_fields(query)
         if content_type == "application/x-www-form-urlencoded":
             fields = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
             if "update" in fields:
-                return self.refuse(403, "this endpoint is read-only: SPARQL Update is not accepted")
-        elif content_type != "application/sparql-query":
+                return self.refuse(403, READ_ONLY)
+            queries += fields.get("query", [])
+        elif content_type == "application/sparql-query":
+            queries.append(body.decode("utf-8", "replace"))
+        else:
             return self.refuse(415, "send application/sparql-query or application/x-www-form-urlencoded")
-        query = urllib.parse.urlsplit(self.path).query
+        if self.refuses_service(queries):
+            return self.refuse(403, SERVICE_OFF)
         return self.proxy("POST", "/query" + ("?" + query if query else ""), body, content_type)
+
+    def refuses_service(self, queries: list[str]) -> bool:
+        """True if SERVICE is off and one of the queries uses it."""
+        return not self.options.allow_service and any(calls_other_services(q) for q in queries)
 
     def do_PUT(self) -> None:  # noqa: N802
         self.refuse(405, "this endpoint is read-only")
@@ -517,7 +595,7 @@ class FrontHandler(http.server.BaseHTTPRequestHandler):
         connection, and the client may then never see the refusal. Bounded in bytes and time."""
         remaining = min(max(size, 0), 16 * self.options.max_body)
         try:
-            self.connection.settimeout(2.0)
+            self.reader.deadline = time.monotonic() + 2.0
             while remaining > 0:
                 chunk = self.rfile.read1(min(remaining, 65536)) if hasattr(self.rfile, "read1") else self.rfile.read(min(remaining, 65536))
                 if not chunk:
@@ -527,7 +605,7 @@ class FrontHandler(http.server.BaseHTTPRequestHandler):
             pass
 
     def proxy(self, method: str, path_and_query: str, body: bytes | None, content_type: str | None) -> None:
-        headers = {"Accept": self.headers.get("Accept") or "application/sparql-results+json"}
+        headers = {"Accept": clean_accept(self.headers.get("Accept"))}
         if content_type:
             headers["Content-Type"] = content_type
         request = urllib.request.Request(self.backend_url + path_and_query, data=body, headers=headers,
@@ -561,6 +639,11 @@ class FrontHandler(http.server.BaseHTTPRequestHandler):
     def refuse(self, status: int, message: str) -> None:
         self.close_connection = True
         self.send_text(status, message + "\n")
+
+
+def query_fields(query_string: str) -> list[str]:
+    """The ``query`` fields of a URL's query string (all of them: a caller may repeat it)."""
+    return urllib.parse.parse_qs(query_string).get("query", [])
 
 
 class FrontServer(http.server.ThreadingHTTPServer):
