@@ -22,12 +22,11 @@ ORDER BY, their order is compared too.
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from cstrdf.errors import InputError, UsageError
+from cstrdf.record import Record
 
 HEADER_FIELDS = ("title", "question", "returns", "params")
 _HEADER_LINE = re.compile(r"^#\s*(title|question|returns|params)\s*:\s*(.*?)\s*$")
@@ -35,18 +34,21 @@ _VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 _NAME_PREFIX = re.compile(r"^q\d+-")
 
 
-@dataclass(frozen=True)
-class QueryParameter:
+class QueryParameter(Record):
     """A parameter a catalogue query takes: the variable it binds and what it expects."""
 
+    _fields = ("name", "description")
     name: str
     description: str
 
+    def __init__(self, name: str, description: str) -> None:
+        self._set(name=name, description=description)
 
-@dataclass(frozen=True)
-class CatalogueQuery:
+
+class CatalogueQuery(Record):
     """One ``.rq`` file of the catalogue with its parsed header."""
 
+    _fields = ("name", "path", "title", "question", "returns", "params", "text")
     name: str
     path: Path
     title: str
@@ -54,6 +56,10 @@ class CatalogueQuery:
     returns: str
     params: tuple[QueryParameter, ...]
     text: str
+
+    def __init__(self, name: str, path: Path, title: str, question: str, returns: str,
+                 params: tuple[QueryParameter, ...], text: str) -> None:
+        self._set(name=name, path=path, title=title, question=question, returns=returns, params=params, text=text)
 
     @property
     def result_kind(self) -> str:
@@ -203,6 +209,8 @@ def find_query(name: str, folder: str | Path | None = None) -> CatalogueQuery:
     names = [q.name for q in queries]
     if matches:
         raise UsageError(f"query name {name!r} is ambiguous: {', '.join(q.name for q in matches)}")
+    import difflib  # only for a name that is not found
+
     candidates = {alias: q.name for q in queries for alias in _aliases(q)}
     close = difflib.get_close_matches(key, list(candidates), n=5, cutoff=0.5)
     suggestions = list(dict.fromkeys(candidates[c] for c in close))
@@ -214,14 +222,18 @@ def find_query(name: str, folder: str | Path | None = None) -> CatalogueQuery:
 
 # -- expectation files ------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Expectation:
+class Expectation(Record):
     """The expected answer to a catalogue query: header, rows, and the parameters used."""
 
+    _fields = ("path", "header", "rows", "params")
     path: Path
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-    params: tuple[tuple[str, str], ...] = ()
+    params: tuple[tuple[str, str], ...]
+
+    def __init__(self, path: Path, header: tuple[str, ...], rows: tuple[tuple[str, ...], ...],
+                 params: tuple[tuple[str, str], ...] = ()) -> None:
+        self._set(path=path, header=header, rows=rows, params=params)
 
 
 def read_expectation(path: str | Path) -> Expectation:

@@ -2,8 +2,9 @@
 hand the result to :mod:`cstrdf.render`.
 
 Heavy libraries (rdflib, pyshacl, pyoxigraph) are imported inside the commands, so ``cstrdf
---help`` starts fast. Commands are registered in :data:`COMMANDS`; a new command is a
-:class:`Command` appended there.
+--help`` starts fast; so are the standard modules only some commands need (``cstrdf --help`` is
+measured against ``python -c pass``: see bench/). Commands are registered in :data:`COMMANDS`;
+a new command is a :class:`Command` appended there.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import textwrap
-from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from cstrdf import __version__
 from cstrdf.errors import CstrdfError, ExitCode
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms at startup)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Callable, Sequence
 
 EXIT_CODES_TEXT = {
     ExitCode.OK: "success (validate: the publication conforms)",
@@ -29,18 +31,37 @@ EXIT_CODES_TEXT = {
 }
 
 
-@dataclass(frozen=True)
 class Command:
-    """One subcommand: its help texts, its options and the function that runs it."""
+    """One subcommand: its help texts, its options and the function that runs it.
 
-    name: str
-    help: str
-    description: str
-    examples: tuple[str, ...]
-    #: (code, meaning for this command); the usage, input and internal codes are added for all
-    exit_codes: tuple[tuple[ExitCode, str], ...]
-    configure: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], int]
+    A plain class rather than a dataclass: importing :mod:`dataclasses` (and the
+    :mod:`inspect` it pulls in) would be most of the time ``cstrdf --help`` takes.
+    """
+
+    __slots__ = ("name", "help", "description", "examples", "exit_codes", "configure", "run")
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        help: str,  # noqa: A002 - the argparse word
+        description: str,
+        examples: tuple[str, ...],
+        exit_codes: tuple[tuple[ExitCode, str], ...],
+        configure: Callable[[argparse.ArgumentParser], None],
+        run: Callable[[argparse.Namespace], int],
+    ) -> None:
+        self.name = name
+        self.help = help
+        self.description = description
+        self.examples = examples
+        #: (code, meaning for this command); the usage, input and internal codes are added for all
+        self.exit_codes = exit_codes
+        self.configure = configure
+        self.run = run
+
+    def __repr__(self) -> str:
+        return f"Command(name={self.name!r})"
 
     def epilog(self) -> str:
         codes = dict(self.exit_codes)
@@ -49,6 +70,33 @@ class Command:
         lines = ["Examples:"] + [f"  {e}" for e in self.examples] + ["", "Exit codes:"]
         lines += [f"  {int(c):>2}  {text}" for c, text in sorted(codes.items())]
         return "\n".join(lines)
+
+
+def _terminal_width() -> int:
+    """The width argparse wraps help to, found as :func:`shutil.get_terminal_size` finds it
+    ($COLUMNS, else the terminal, else 80) without importing shutil (and the compression
+    modules it imports) on every start."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter with the width given (see :func:`_terminal_width`)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, _terminal_width() - 2 if width is None else width)
+
+
+class RawDescriptionHelpFormatter(HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Descriptions and epilogs as written (examples, exit codes), with the width given."""
 
 
 # -- shared options (the same flag means the same thing on every command) --------------------
@@ -280,23 +328,25 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="cstrdf",
         description="The Monitor article on the CIS Collective Security Treaty (8:95) as linked data.",
         epilog=f"Run 'cstrdf COMMAND --help' for a command's options and examples.\n\nExit codes:\n{codes}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"cstrdf {__version__}")
     parser.add_argument("--traceback", action="store_true", help="show the Python traceback on errors")
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=HelpFormatter)
     common.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS, help="show the Python traceback on errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         if argv is not None and command.name != selected:
-            subparsers.add_parser(command.name, help=command.help)
+            subparsers.add_parser(command.name, help=command.help, formatter_class=HelpFormatter)
             continue
+        import textwrap
+
         sub = subparsers.add_parser(
             command.name,
             help=command.help,
             description=textwrap.fill(command.description, width=88),
             epilog=command.epilog(),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=RawDescriptionHelpFormatter,
             parents=[common],
         )
         command.configure(sub)

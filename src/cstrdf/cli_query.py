@@ -8,7 +8,6 @@ library function (:mod:`cstrdf.catalogue`, :mod:`cstrdf.sparql`) and hand the re
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from cstrdf.cli import Command, add_data_option
 from cstrdf.errors import ExitCode, UsageError
@@ -91,6 +90,8 @@ def _configure_query(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_query(args: argparse.Namespace) -> int:
+    import os
+
     from cstrdf import render
     from cstrdf.results import serialize
     from cstrdf.sparql import run_query
@@ -104,7 +105,8 @@ def _run_query(args: argparse.Namespace) -> int:
         params[name] = value
     fmt = args.format
     if fmt is None:
-        fmt = FORMAT_BY_EXTENSION.get(Path(args.output).suffix.lower(), "table") if args.output else "table"
+        extension = os.path.splitext(args.output)[1].lower() if args.output else ""
+        fmt = FORMAT_BY_EXTENSION.get(extension, "table")
     result = run_query(
         args.query, sparql=args.sparql, params=params, engine=args.engine, data=args.data,
         endpoint=args.endpoint, method=args.method, timeout=args.timeout, user=args.user,
@@ -141,7 +143,9 @@ QUERY_COMMANDS: list[Command] = [
             "GET, --timeout, retries on 429/503 as Retry-After asks, --user with the password in "
             "$CSTRDF_PASSWORD). json, xml, csv and tsv are the W3C SPARQL 1.1 results formats; "
             "table is for people. --param binds values as RDF terms in a VALUES clause. An ASK "
-            "query exits 0 when true and 1 when false."
+            "query exits 0 when true and 1 when false. Files that passed the input checks before, "
+            "byte for byte, are not checked again (stamps in $XDG_CACHE_HOME/cstrdf; "
+            "CSTRDF_NO_CACHE=1 bypasses them)."
         ),
         examples=(
             "cstrdf query q01",

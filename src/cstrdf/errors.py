@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
-from pathlib import Path
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: `cstrdf --help` starts faster
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
 
 
 class ExitCode(IntEnum):

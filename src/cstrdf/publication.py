@@ -13,14 +13,16 @@ context    ``data/context/*.ttl``                           ``…/cstrdf/graph/c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
 
 from cstrdf import resources
 from cstrdf.namespaces import ONTOLOGY_IRI
+from cstrdf.record import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (`cstrdf query` start-up)
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Sequence
+
     import pyoxigraph
 
 DATASET_IRI = "https://w3id.org/cstrdf/dataset"
@@ -28,13 +30,16 @@ FACTS_GRAPH = "https://w3id.org/cstrdf/graph/facts"
 CONTEXT_GRAPH = "https://w3id.org/cstrdf/graph/context"
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(Record):
     """One part of the publication: a name, its named graph and its files."""
 
+    _fields = ("name", "graph", "files")
     name: str
     graph: str
     files: tuple[Path, ...]
+
+    def __init__(self, name: str, graph: str, files: tuple[Path, ...]) -> None:
+        self._set(name=name, graph=graph, files=files)
 
 
 def parts() -> tuple[Part, ...]:

@@ -8,20 +8,23 @@ line: ``path:line:col: message``.
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from cstrdf.errors import InputError
-from cstrdf.formats import RdfFormat, by_name, guess_format
+from cstrdf.lazyregex import LazyPattern
+from cstrdf.record import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (startup time)
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Iterable, Iterator, Mapping
+
     import rdflib
+
+    from cstrdf.formats import RdfFormat
 
 #: pyoxigraph puts the position into the message too ("… at line 3 between columns 8 and 9: ",
 #: or "… at line 1 column 51: "); it is dropped, since InputError prints line and column itself
-_OXIGRAPH_POSITION = re.compile(
+_OXIGRAPH_POSITION = LazyPattern(
     r"^Parser error (?:at line \d+ (?:between columns \d+ and \d+|column \d+)"
     r"|between line \d+ column \d+ and line \d+ column \d+): "
 )
@@ -100,7 +103,7 @@ def file_base_iri(path: str | Path) -> str:
 
 
 #: an external entity or an external DTD in an XML prolog (XXE): refused before parsing
-_XML_EXTERNAL = re.compile(rb"<!(?:ENTITY\s+(?:%\s*)?[^\s>]+|DOCTYPE\s+[^\s>\[]+)\s+(?:SYSTEM|PUBLIC)\b")
+_XML_EXTERNAL = LazyPattern(rb"<!(?:ENTITY\s+(?:%\s*)?[^\s>]+|DOCTYPE\s+[^\s>\[]+)\s+(?:SYSTEM|PUBLIC)\b")
 
 
 def check_syntax(data: bytes, path: str | Path, rdf_format: RdfFormat) -> dict[str, str]:
@@ -219,18 +222,23 @@ _STRING_TYPES = frozenset(
 ) | {"http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
 
 
-@dataclass(frozen=True)
-class ParsedFile:
+class ParsedFile(Record):
     """One RDF file read and checked: its text, its declared prefixes and its format."""
 
+    _fields = ("path", "text", "format", "prefixes")
     path: Path
     text: str
     format: RdfFormat
     prefixes: Mapping[str, str]
 
+    def __init__(self, path: Path, text: str, format: RdfFormat, prefixes: Mapping[str, str]) -> None:  # noqa: A002
+        self._set(path=path, text=text, format=format, prefixes=prefixes)
+
 
 def read_rdf(path: str | Path, rdf_format: str | RdfFormat | None = None) -> ParsedFile:
     """Read one RDF file and check its syntax (pyoxigraph); nothing is loaded yet."""
+    from cstrdf.formats import by_name, guess_format
+
     path = Path(path)
     data = read_bytes(path)
     if rdf_format is None:

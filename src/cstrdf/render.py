@@ -6,13 +6,14 @@ contract test pins its keys. Bump ``FORMAT_VERSION`` when a key changes meaning 
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import TYPE_CHECKING, Iterable, TextIO
 
 from cstrdf.namespaces import WELL_KNOWN_PREFIXES
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (startup time)
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Iterable, TextIO
+
     from cstrdf.anchor import AnchorResult
     from cstrdf.canonical import FormatResult
     from cstrdf.coverage import CoverageReport
@@ -71,7 +72,9 @@ def write_all(out: TextIO, text: str, piece: int = 4096) -> None:
         raise InputError(f"cannot write: {reason}; the output is incomplete", path="standard output") from None
 
 
-def _json(payload: dict, stream: TextIO | None) -> None:
+def _json(payload: dict | list, stream: TextIO | None) -> None:
+    import json  # here, not at the top: a query's table needs no json (start-up time)
+
     out = _out(stream)
     json.dump(payload, out, ensure_ascii=False, indent=2)
     out.write("\n")
@@ -342,8 +345,7 @@ def query_catalogue(queries, fmt: str = "table", stream: TextIO | None = None) -
     """The query catalogue: a JSON list of objects (name, title, question, …) or a listing."""
     out = _out(stream)
     if fmt == "json":
-        json.dump([q.summary() for q in queries], out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        _json([q.summary() for q in queries], out)
         return
     width = max((len(q.name) for q in queries), default=0)
     for q in queries:

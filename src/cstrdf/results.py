@@ -19,12 +19,15 @@ cell, the same whichever engine produced the result (see :func:`normalize_term`)
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence, Union
+from collections.abc import Mapping
 
 from cstrdf.errors import UsageError
 from cstrdf.namespaces import CST, CSTID, WELL_KNOWN_PREFIXES, XSD
+from cstrdf.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (startup time)
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Iterable, Sequence
 
 
 def _xml_escape(text: str) -> str:
@@ -45,28 +48,33 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 # -- terms ----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class IRI:
+class IRI(Record):
     """An IRI (``value`` is the full IRI)."""
 
+    _fields = ("value",)
     value: str
+
+    def __init__(self, value: str) -> None:
+        self._set(value=value)
 
     def n3(self) -> str:
         return f"<{self.value}>"
 
 
-@dataclass(frozen=True)
-class BlankNode:
+class BlankNode(Record):
     """A blank node; ``id`` is its label without ``_:`` (only meaningful inside one result)."""
 
+    _fields = ("id",)
     id: str
+
+    def __init__(self, id: str) -> None:  # noqa: A002 - the field's name
+        self._set(id=id)
 
     def n3(self) -> str:
         return f"_:{self.id}"
 
 
-@dataclass(frozen=True)
-class Literal:
+class Literal(Record):
     """A literal: its lexical form, and a datatype IRI or a language tag.
 
     A simple literal (``xsd:string``) has ``datatype=None``; a language-tagged one has its
@@ -76,16 +84,16 @@ class Literal:
     '"2002-05-13"^^<http://www.w3.org/2001/XMLSchema#date>'
     """
 
+    _fields = ("lexical", "datatype", "language")
     lexical: str
-    datatype: str | None = None
-    language: str | None = None
+    datatype: str | None
+    language: str | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, lexical: str, datatype: str | None = None, language: str | None = None) -> None:
         # one spelling for simple and language-tagged literals, whatever the engine said
-        if self.datatype in (XSD_STRING, RDF_LANG_STRING) or (self.language and self.datatype):
-            object.__setattr__(self, "datatype", None)
-        if self.language == "":
-            object.__setattr__(self, "language", None)
+        if datatype in (XSD_STRING, RDF_LANG_STRING) or (language and datatype):
+            datatype = None
+        self._set(lexical=lexical, datatype=datatype, language=language or None)
 
     def n3(self) -> str:
         text = '"' + escape_string(self.lexical) + '"'
@@ -96,7 +104,7 @@ class Literal:
         return text
 
 
-Term = Union[IRI, BlankNode, Literal]
+Term = IRI | BlankNode | Literal
 
 _STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -112,8 +120,7 @@ def escape_string(text: str) -> str:
 
 # -- the result -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class QueryResult:
+class QueryResult(Record):
     """The answer to one query.
 
     ``kind`` is ``"select"``, ``"ask"`` or ``"construct"`` (CONSTRUCT and DESCRIBE). A SELECT
@@ -123,13 +130,28 @@ class QueryResult:
     for people about the answer, e.g. that the endpoint cut the result at its row limit.
     """
 
+    _fields = ("kind", "variables", "rows", "boolean", "triples", "prefixes", "warnings")
+    _uncompared = frozenset({"prefixes", "warnings"})
     kind: str
-    variables: tuple[str, ...] = ()
-    rows: tuple[tuple[Term | None, ...], ...] = ()
-    boolean: bool | None = None
-    triples: tuple[tuple[Term, Term, Term], ...] = ()
-    prefixes: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
-    warnings: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    variables: tuple[str, ...]
+    rows: tuple[tuple[Term | None, ...], ...]
+    boolean: bool | None
+    triples: tuple[tuple[Term, Term, Term], ...]
+    prefixes: Mapping[str, str]
+    warnings: tuple[str, ...]
+
+    def __init__(
+        self,
+        kind: str,
+        variables: tuple[str, ...] = (),
+        rows: tuple[tuple[Term | None, ...], ...] = (),
+        boolean: bool | None = None,
+        triples: tuple[tuple[Term, Term, Term], ...] = (),
+        prefixes: Mapping[str, str] | None = None,
+        warnings: tuple[str, ...] = (),
+    ) -> None:
+        self._set(kind=kind, variables=variables, rows=rows, boolean=boolean, triples=triples,
+                  prefixes={} if prefixes is None else prefixes, warnings=warnings)
 
     def __len__(self) -> int:
         if self.kind == "select":
@@ -148,14 +170,17 @@ class QueryResult:
 
 # -- formats --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ResultFormat:
+class ResultFormat(Record):
     """One output format: its name, media type, file extension and what results it takes."""
 
+    _fields = ("name", "media_type", "extension", "kinds")
     name: str
     media_type: str
     extension: str
     kinds: tuple[str, ...]
+
+    def __init__(self, name: str, media_type: str, extension: str, kinds: tuple[str, ...]) -> None:
+        self._set(name=name, media_type=media_type, extension=extension, kinds=kinds)
 
 
 RESULT_FORMATS: tuple[ResultFormat, ...] = (
@@ -194,6 +219,8 @@ def serialize(result: QueryResult, format: str = "table") -> str:
 
 def to_json(result: QueryResult) -> str:
     """SPARQL 1.1 Query Results JSON (one line per solution, so diffs stay readable)."""
+    import json  # here, not at the top: most runs write a table
+
     if result.kind == "ask":
         return json.dumps({"head": {}, "boolean": bool(result.boolean)})
     head = json.dumps({"vars": list(result.variables)}, ensure_ascii=False)

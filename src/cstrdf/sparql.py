@@ -30,15 +30,18 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
 
 from cstrdf.errors import CstrdfError, InputError, QueryTimeout, RemoteError, UsageError
+from cstrdf.lazyregex import LazyPattern
 from cstrdf.namespaces import WELL_KNOWN_PREFIXES
+from cstrdf.record import Record
 from cstrdf.results import IRI, BlankNode, Literal, QueryResult, Term, escape_string
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (startup time)
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Mapping, Sequence
+
     from cstrdf.catalogue import CatalogueQuery
 
 ENGINES = ("oxigraph", "rdflib")
@@ -49,30 +52,41 @@ PASSWORD_ENV = "CSTRDF_PASSWORD"
 #: seconds to wait for an endpoint's answer when no timeout is given (local queries: no limit)
 DEFAULT_ENDPOINT_TIMEOUT = 30.0
 
-_OXIGRAPH_QUERY_ERROR = re.compile(r"^error at (\d+):(\d+): (.*)$", re.S)
-_VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_PNAME = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*)?:([A-Za-z0-9_](?:[A-Za-z0-9_.:-]*[A-Za-z0-9_:-])?)?$")
-_QUOTED_LITERAL = re.compile(r'^"(.*)"(?:@([A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^(<[^>]*>|[A-Za-z][A-Za-z0-9_.-]*:\S*))?$', re.S)
-_PREFIX_DECL = re.compile(r"(?im)^\s*PREFIX\s+([A-Za-z][A-Za-z0-9_.-]*)?:\s*<([^>\s]*)>")
+_OXIGRAPH_QUERY_ERROR = LazyPattern(r"^error at (\d+):(\d+): (.*)$", re.S)
+_VARNAME = LazyPattern(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IRI_FORBIDDEN = LazyPattern(r'[\x00-\x20<>"{}|^`\\]')
+_ABSOLUTE_IRI = LazyPattern(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_PNAME = LazyPattern(r"^([A-Za-z][A-Za-z0-9_.-]*)?:([A-Za-z0-9_](?:[A-Za-z0-9_.:-]*[A-Za-z0-9_:-])?)?$")
+_QUOTED_LITERAL = LazyPattern(r'^"(.*)"(?:@([A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^(<[^>]*>|[A-Za-z][A-Za-z0-9_.-]*:\S*))?$', re.S)
+_PREFIX_DECL = LazyPattern(r"(?im)^\s*PREFIX\s+([A-Za-z][A-Za-z0-9_.-]*)?:\s*<([^>\s]*)>")
 
 
 # -- preparing a query ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PreparedQuery:
+class PreparedQuery(Record):
     """A query checked for syntax, with its parameters bound: ready to run anywhere.
 
     ``text`` is what is sent to the engine; ``kind`` is ``select``, ``ask`` or ``construct``
     (CONSTRUCT and DESCRIBE); ``prefixes`` are the query's PREFIX declarations.
     """
 
+    _fields = ("text", "kind", "prefixes", "source", "bindings")
     text: str
     kind: str
-    prefixes: Mapping[str, str] = field(default_factory=dict)
-    source: str | None = None
-    bindings: Mapping[str, Term] = field(default_factory=dict)
+    prefixes: Mapping[str, str]
+    source: str | None
+    bindings: Mapping[str, Term]
+
+    def __init__(
+        self,
+        text: str,
+        kind: str,
+        prefixes: Mapping[str, str] | None = None,
+        source: str | None = None,
+        bindings: Mapping[str, Term] | None = None,
+    ) -> None:
+        self._set(text=text, kind=kind, prefixes={} if prefixes is None else prefixes, source=source,
+                  bindings={} if bindings is None else bindings)
 
 
 def syntax_error(error: SyntaxError, source: str | None, text: str | None = None) -> InputError:
@@ -195,7 +209,7 @@ def term_to_sparql(term: Term) -> str:
 
 #: the tokens of SPARQL text that matter for binding: comments, strings and IRIs are skipped
 #: whole (a ``?x`` or ``VALUES`` inside them is no variable or keyword); braces give the depth
-_TOKENS = re.compile(
+_TOKENS = LazyPattern(
     r'(?P<comment>#[^\n]*)'
     r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*')"
@@ -346,16 +360,19 @@ class LocalStore:
     def __init__(self, engine: str = DEFAULT_ENGINE, data: Sequence[str | Path] | None = None) -> None:
         if engine not in ENGINES:
             raise UsageError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
-        from cstrdf.corpus import rdf_files
-
         self.engine = engine
-        self.data = tuple(rdf_files(data)) if data else None  # a folder stands for its RDF files
+        self.data = None
+        if data:
+            from cstrdf.corpus import rdf_files
+
+            self.data = tuple(rdf_files(data))  # a folder stands for its RDF files
         self._store = self._load_oxigraph() if engine == "oxigraph" else self._load_rdflib()
 
     def _load_oxigraph(self):
-        from cstrdf.publication import load_store
+        # the same store as publication.load_store, without re-checking files that passed before
+        from cstrdf.checkcache import load_store
 
-        return load_store(self.data) if self.data else load_store()
+        return load_store(self.data)
 
     def _load_rdflib(self):
         from cstrdf.publication import parts
@@ -523,8 +540,8 @@ def _retry_after(headers, attempt: int, backoff: float) -> float:
     return backoff * (2 ** attempt)
 
 
-_HTML = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)
-_HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1\s*>", re.I | re.S)
+_HTML = LazyPattern(r"^\s*(?:<!doctype\s+html|<html[\s>])", re.I)
+_HTML_TITLE = LazyPattern(r"<(title|h1)[^>]*>(.*?)</\1\s*>", re.I | re.S)
 
 
 def _html_summary(text: str) -> str | None:
@@ -658,8 +675,6 @@ def query_endpoint(
 def _with_row_limit_warning(endpoint: str, result: QueryResult, max_rows: str | None) -> QueryResult:
     """Virtuoso cuts a result at its ``ResultSetMaxRows`` and says so only in the
     ``X-SPARQL-MaxRows`` header: when the answer has that many rows (or triples), say it."""
-    import dataclasses
-
     if not max_rows or not max_rows.strip().isdigit():
         return result
     limit = int(max_rows.strip())
@@ -670,7 +685,7 @@ def _with_row_limit_warning(endpoint: str, result: QueryResult, max_rows: str | 
         f"endpoint {endpoint}: the server cut the answer at {limit} {unit} (X-SPARQL-MaxRows); "
         f"more may exist: page with ORDER BY, LIMIT and OFFSET, or raise the server's limit"
     )
-    return dataclasses.replace(result, warnings=result.warnings + (warning,))
+    return result.replace(warnings=result.warnings + (warning,))
 
 
 def _wrapper_response(error) -> bytes | str:
