@@ -331,6 +331,22 @@ VIRTUOSO_BUGS = [
         'HTTP 500 "rdf_substr_impl needs an integer as argument 3" instead of no rows',
     ),
     EngineBug(
+        "a zero-or-one path with the object bound, then an OPTIONAL",
+        "q09: 'the summit or one of its days' as a UNION of the summit itself and its sub-events",
+        PREFIXES + """SELECT ?decision ?body ?task WHERE {
+  ?decision cst:madeAt ?event .
+  ?event schema:superEvent? cstid:moscow-summit-2002 .
+  ?decision a cst:Decision ;
+            cst:creates ?body .
+  OPTIONAL {
+    ?body cst:deadline ?deadlineNode .
+    ?deadlineNode cst:task ?task .
+  }
+}""",
+        "rows missing",
+        "solutions are lost (q09 written this way: 1 row of 3)",
+    ),
+    EngineBug(
         "a boolean expression's value comes back as an integer",
         'every query: booleans are returned as "yes"/"no" (queries/README.md)',
         "SELECT ?b WHERE { BIND(1 < 2 AS ?b) }",
