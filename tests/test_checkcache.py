@@ -86,6 +86,14 @@ def test_a_changed_file_is_checked_again(cache, run, tmp_path, monkeypatch, bad,
     assert cached.stderr.startswith(f"cstrdf: error: {data}{where}")
 
 
+def test_n_triples_take_the_checked_path(cache, run, tmp_path):
+    # their checks are a byte scan, as cheap as fingerprinting them: no stamp, no hashing
+    data = tmp_path / "data.nt"
+    data.write_text('<https://example.org/a> <https://example.org/b> "c" .\n', encoding="utf-8")
+    run("query", "--sparql", "ASK { ?s ?p ?o }", "--data", data)
+    assert stamps(cache) == []
+
+
 def test_a_missing_file_is_reported_as_without_cache(cache, run, tmp_path):
     data = tmp_path / "data.ttl"
     data.write_text(GOOD, encoding="utf-8")

@@ -8,15 +8,16 @@ files have passed, a small *stamp* naming exactly those inputs is written to the
 folder. When the stamp for the same inputs exists, the files are loaded into the store straight
 away (pyoxigraph's own loader: the same triples the checked path loads).
 
-The parsed data itself is not cached: pyoxigraph loads the publication's Turtle as fast as it
+Only Turtle inputs use the cache (``_DIRECT_FORMATS`` says why). The parsed data itself is not
+cached: pyoxigraph loads the publication's Turtle as fast as it
 loads an N-Quads dump of it, and an on-disk store answers queries several times slower.
 
 Correctness never depends on the cache:
 
-* the stamp's name is a BLAKE2b digest of the files' contents (read on every run), their absolute
-  paths and graphs, the versions of cstrdf and pyoxigraph, and the size and modification time
-  of the modules that do the checking; any change means another stamp, so a changed file is
-  checked again and its errors are reported as without a cache;
+* a stamp names the BLAKE2b digest of every file's bytes (read on every run), its absolute path
+  and graph, the versions of cstrdf and pyoxigraph, and the size and modification time of the
+  modules that do the checking; any change means another stamp, so a changed file is checked
+  again and its errors are reported as without a cache;
 * a stamp counts only when its content is exactly what this run would write: a truncated or
   corrupted stamp is ignored (and replaced);
 * a file that cannot be read sends the whole load down the checked path, which reports the same
@@ -48,8 +49,11 @@ STAMP_HEADER = "cstrdf checked inputs, stamp v1\n"
 CHECKING_MODULES = ("checkcache.py", "rdfio.py", "lexical.py", "publication.py", "formats.py", "errors.py")
 #: stamps kept; older ones are removed when a new one is written
 MAX_STAMPS = 200
-#: the formats whose checked load ends in pyoxigraph's own loader (publication.load_file)
-_DIRECT_FORMATS = {".ttl": "TURTLE", ".turtle": "TURTLE", ".nt": "N_TRIPLES"}
+#: the inputs the cache is used for: Turtle, whose checks parse every triple in Python before
+#: pyoxigraph's own loader runs (publication.load_file). N-Triples is checked by a byte scan
+#: that costs about what fingerprinting it would (a corpus of a million triples), and other
+#: formats are loaded through Python anyway: both always take the checked path.
+_DIRECT_FORMATS = {".ttl": "TURTLE", ".turtle": "TURTLE"}
 
 
 def enabled() -> bool:
@@ -100,9 +104,8 @@ def load_store(files: "Sequence[str | Path] | None" = None) -> "pyoxigraph.Store
 
 def _fingerprints(groups) -> "list[tuple[str | None, Path, str]] | None":
     """(graph, absolute path, BLAKE2b digest of the bytes) of every file; None when one cannot be
-    read as a regular, non-empty file (the checked path reports it) or is not Turtle or
-    N-Triples (the checked path loads other formats through Python, which the cache would not
-    skip)."""
+    read as a regular, non-empty file (the checked path reports it) or is not Turtle (see
+    ``_DIRECT_FORMATS``)."""
     inputs = []
     for graph, files in groups:
         for file in files:

@@ -10,6 +10,7 @@ a new command is a :class:`Command` appended there.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 
@@ -80,12 +81,16 @@ def _terminal_width() -> int:
         columns = int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
         columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
-        except (AttributeError, ValueError, OSError):
-            columns = 80
-    return columns
+    return columns if columns > 0 else _terminal_columns()
+
+
+@functools.lru_cache(maxsize=1)
+def _terminal_columns() -> int:
+    # asked once: argparse makes a formatter for every option it adds
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -97,6 +102,19 @@ class HelpFormatter(argparse.HelpFormatter):
 
 class RawDescriptionHelpFormatter(HelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Descriptions and epilogs as written (examples, exit codes), with the width given."""
+
+
+class CommandHelpFormatter(RawDescriptionHelpFormatter):
+    """A command's help: its one-paragraph description wrapped to 88 columns, its epilog
+    (examples, exit codes: several lines) as written. Wrapping here rather than when the
+    parser is built means a run that shows no help never imports textwrap."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return super()._fill_text(text, width, indent)
+        import textwrap
+
+        return textwrap.fill(text, width=88)
 
 
 # -- shared options (the same flag means the same thing on every command) --------------------
@@ -315,14 +333,18 @@ def _register_more_commands() -> None:
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser with every command of :data:`COMMANDS`.
 
-    Given the ``argv`` it will parse, only the command named there gets its options, examples
-    and exit codes; the others get their name and help line (all ``cstrdf --help`` shows), so
-    the command line starts faster.
+    Given the ``argv`` it will parse, only the command named there is added, with its options,
+    examples and exit codes (argparse builds each parser eagerly, and its gettext look-ups make
+    that a noticeable part of a short command's time). Without a known command name in
+    ``argv`` (``cstrdf --help``, a typo), every command gets its name and help line, all that
+    is shown then.
     """
     _register_more_commands()
     selected = None
     if argv is not None:
         selected = next((a for a in argv if not a.startswith("-")), None)
+        if selected not in {c.name for c in COMMANDS}:
+            selected = None
     codes = "\n".join(f"  {int(c):>2}  {t}" for c, t in sorted(EXIT_CODES_TEXT.items()))
     parser = argparse.ArgumentParser(
         prog="cstrdf",
@@ -336,17 +358,18 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     common.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS, help="show the Python traceback on errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
-        if argv is not None and command.name != selected:
-            subparsers.add_parser(command.name, help=command.help, formatter_class=HelpFormatter)
+        if argv is not None and selected is not None and command.name != selected:
+            continue  # not the command that runs: argparse never looks at its parser
+        if argv is not None and selected is None:
+            # listed in ``cstrdf --help`` or in an "invalid choice" error, never run
+            subparsers.add_parser(command.name, help=command.help, add_help=False, formatter_class=HelpFormatter)
             continue
-        import textwrap
-
         sub = subparsers.add_parser(
             command.name,
             help=command.help,
-            description=textwrap.fill(command.description, width=88),
+            description=command.description,
             epilog=command.epilog(),
-            formatter_class=RawDescriptionHelpFormatter,
+            formatter_class=CommandHelpFormatter,
             parents=[common],
         )
         command.configure(sub)
