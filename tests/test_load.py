@@ -11,7 +11,7 @@ from cstrdf.build import canonicalize_blank_nodes
 from cstrdf.errors import ExitCode, RemoteError
 from cstrdf.load import load, staging_prefix
 from cstrdf.publication import DATASET_IRI, load_store
-from servers import OxigraphServer, count_triples, fetch_graph
+from servers import OxigraphServer, VirtuosoServer, count_triples, fetch_graph
 
 GRAPH = "https://example.org/cstrdf-test"
 
@@ -98,21 +98,57 @@ def test_stopped_server_is_exit_4(run, tmp_path):
     assert "connection refused" in result.stderr and server.url in result.stderr
 
 
-def test_server_killed_mid_replace_leaves_old_graph(oxigraph_server, write):
+def many_triples(write, name: str = "many.nt", n: int = 30_000):
+    """A source whose N-Triples take several blocks of a one-transaction upload (over 1 MB)."""
+    lines = [f"<https://example.org/s{i}> <https://example.org/p> \"{i}\" .\n" for i in range(n)]
+    return write(name, "".join(lines))
+
+
+# chunk_size None: Oxigraph's one-transaction PUT; 1000: the staging graph and the swap
+@pytest.mark.parametrize("chunk_size", [None, 1000])
+def test_server_killed_mid_replace_leaves_old_graph(oxigraph_server, write, chunk_size):
     load(oxigraph_server.url, store="oxigraph", graph=GRAPH, replace=True)
     before = oxigraph_server.count(GRAPH)
+    calls = []
 
-    def kill_after_first_chunk(done, total):
+    def kill_after_first_part(done, total):
+        calls.append(done)
         oxigraph_server.kill()
 
     with pytest.raises(RemoteError):
-        load(oxigraph_server.url, store="oxigraph", graph=GRAPH, replace=True,
-             sources=[write("new.ttl", "<https://example.org/a> <https://example.org/p> 1 .\n" * 1)],
-             progress=kill_after_first_chunk)
+        load(oxigraph_server.url, store="oxigraph", graph=GRAPH, replace=True, chunk_size=chunk_size,
+             sources=[many_triples(write)], progress=kill_after_first_part)
+    assert calls and calls[0] < 30_000, "the server was not killed in the middle of the upload"
     oxigraph_server.start()  # same folder: what was committed survives
     assert oxigraph_server.count(GRAPH) == before
     # the next load of the same graph removes the staging graph the dead server kept
+    load(oxigraph_server.url, store="oxigraph", graph=GRAPH, replace=True, chunk_size=1000)
+    assert count_staging(oxigraph_server) == 0
+
+
+def test_oxigraph_replace_is_one_transaction_without_staging(run, oxigraph_server, expected_graph, write):
+    run("load", "--endpoint", oxigraph_server.url, "--store", "oxigraph", "--graph", GRAPH,
+        "--source", many_triples(write), "--quiet")
+    result = run("load", "--endpoint", oxigraph_server.url, "--store", "oxigraph", "--graph", GRAPH,
+                 "--replace", "--format", "json")
+    report = result.json()
+    assert (report["strategy"], report["chunks"]) == ("one-transaction", 1)
+    assert report["triples"] == report["triples_in_graph"] == len(expected_graph)
+    assert isomorphic(server_graph(oxigraph_server, GRAPH), expected_graph)
+
+
+def test_interrupt_in_the_middle_of_a_one_transaction_upload(oxigraph_server, write):
     load(oxigraph_server.url, store="oxigraph", graph=GRAPH, replace=True)
+    before = fetch_graph(oxigraph_server, GRAPH)
+
+    def interrupt(done, total):
+        assert done < total
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        load(oxigraph_server.url, store="oxigraph", graph=GRAPH, replace=True, sources=[many_triples(write)],
+             progress=interrupt)
+    assert fetch_graph(oxigraph_server, GRAPH) == before
     assert count_staging(oxigraph_server) == 0
 
 
@@ -156,3 +192,36 @@ def test_unknown_host_is_exit_4(run):
     result = run("load", "--endpoint", "http://no-such-host.invalid:7878", "--store", "oxigraph",
                  expect=ExitCode.REMOTE)
     assert "unknown host" in result.stderr
+
+
+class TightVirtuoso(VirtuosoServer):
+    """Virtuoso with the smallest transaction log it allows (TransactionAfterImageLimit, 10 KB):
+    the swap of the publication's triples is then too large for one transaction, as a million
+    triples are for the default 50 MB."""
+
+    def write_ini(self):
+        ini = super().write_ini()
+        ini.write_text(ini.read_text().replace("[Parameters]\n", "[Parameters]\nTransactionAfterImageLimit = 10000\n"))
+        return ini
+
+
+def test_virtuoso_transaction_log_limit_is_one_line_and_leaves_the_graph(run, tmp_path, write, monkeypatch):
+    (tmp_path / "tight").mkdir()
+    server = TightVirtuoso(tmp_path / "tight").start()
+    try:
+        monkeypatch.setenv("CSTRDF_PASSWORD", server.password)
+        login = ("--endpoint", server.url, "--store", "virtuoso", "--user", "dba", "--graph", GRAPH, "--replace",
+                 "--quiet")
+        old = write("old.nt", "<https://example.org/old> <https://example.org/p> \"as before\" .\n")
+        run("load", *login, "--source", old)
+        before = fetch_graph(server, GRAPH)
+        many = many_triples(write, n=2000)
+        # one chunk of 2000 triples is too large a transaction; so is the swap of 100 chunks of 20
+        for chunk, says in (("5000", "try a smaller --chunk"), ("20", "the graph is unchanged")):
+            result = run("load", *login, "--source", many, "--chunk", chunk, expect=ExitCode.REMOTE)
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and "TransactionAfterImageLimit" in lines[0] and says in lines[0], result.stderr
+            assert fetch_graph(server, GRAPH) == before
+            assert count_staging(server) == 0
+    finally:
+        server.stop()

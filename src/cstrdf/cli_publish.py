@@ -66,7 +66,8 @@ def _configure_load(parser: argparse.ArgumentParser) -> None:
                         help="fills in the store's protocol paths and auth scheme (default: generic)")
     parser.add_argument("--graph", metavar="IRI", default=DATASET_IRI, help=f"target graph (default: {DATASET_IRI})")
     parser.add_argument("--replace", action="store_true",
-                        help="replace the graph atomically (load into a temporary graph, verify, MOVE)")
+                        help="replace the graph atomically (Oxigraph: one transaction; other stores: a verified "
+                             "temporary graph swapped in; see docs/loading.md)")
     parser.add_argument("--source", metavar="FILE", nargs="+", action="extend",
                         help="RDF files to load (default: ontology, facts and context of the publication); "
                              "a folder stands for the RDF files in it (a corpus)")
@@ -74,7 +75,8 @@ def _configure_load(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--update-url", metavar="URL", help="SPARQL update endpoint (generic stores)")
     parser.add_argument("--graph-store-url", metavar="URL", help="Graph Store Protocol endpoint (generic stores)")
     parser.add_argument("--chunk", metavar="N", type=int, default=None,
-                        help="triples per request (default: 100000 with the Graph Store Protocol, 50000 with SPARQL Update)")
+                        help="triples per request (default: 100000 with the Graph Store Protocol, 50000 with SPARQL Update; "
+                             "--store oxigraph sends one request unless --chunk is given)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_format_option(parser, ("text", "json"))
 
@@ -197,11 +199,13 @@ PUBLISH_COMMANDS: list[Command] = [
         name="load",
         help="load the publication into a triple store (Graph Store Protocol or SPARQL Update)",
         description=(
-            "Parse the sources locally (nothing is sent if any has an error), send them in chunks "
-            "into a fresh temporary graph (Graph Store Protocol POST where the store has one, "
-            "SPARQL 1.1 INSERT DATA otherwise), check the triple count there, then swap the "
-            "temporary graph in: MOVE with --replace, ADD without. If anything fails before the "
-            "swap the target graph is untouched and the temporary graph removed. All parts of the "
+            "Parse the sources locally (nothing is sent if any has an error). Oxigraph server takes "
+            "them in one Graph Store request, one transaction (PUT with --replace, POST without), "
+            "and the graph is counted after it. Other stores (and --chunk) get them in chunks in a "
+            "fresh temporary graph (Graph Store Protocol POST where the store has one, SPARQL 1.1 "
+            "INSERT DATA otherwise), counted there, then swapped in by one SPARQL Update (DROP and "
+            "ADD with --replace, ADD without). If anything fails the target graph is untouched and "
+            "the temporary graph removed (docs/loading.md). All parts of the "
             "publication go into one graph (--graph). --store presets fill in the protocol paths: "
             "oxigraph (/query, /update, /store), virtuoso (/sparql, /sparql-auth, "
             "/sparql-graph-crud-auth with digest auth), fuseki (dataset URL: /query, /update, "
@@ -217,7 +221,8 @@ PUBLISH_COMMANDS: list[Command] = [
         exit_codes=(
             (ExitCode.OK, "loaded and verified"),
             (ExitCode.REMOTE, "the store failed (refused, unknown host, 401/403, 404, 5xx, timeout, "
-                              "count mismatch); the target graph is as before"),
+                              "transaction log limit, count mismatch); the target graph is as before "
+                              "(after a one-transaction load, a count mismatch is found after the commit)"),
         ),
         configure=_configure_load,
         run=_run_load,
