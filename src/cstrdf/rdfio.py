@@ -147,9 +147,12 @@ def refuse_external_entities(data: bytes, path: str | Path, rdf_format: RdfForma
 
 def checked(parser, data: bytes, path: str | Path) -> Iterator:
     """The triples or quads of ``parser``; errors and ill-typed literals become InputErrors."""
+    from pyoxigraph import Literal
+
     try:
         for item in parser:
-            check_literal(item.object, data, path)
+            if type(item.object) is Literal:  # most objects are IRIs or blank nodes: no call
+                check_literal(item.object, data, path)
             yield item
     except SyntaxError as error:
         raise parse_error(error, path) from None
