@@ -33,6 +33,21 @@ class Result:
         return json.loads(self.stdout)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """The cache of checked inputs (cstrdf.checkcache) of this session's in-process and
+    subprocess runs lives in the session's tmp folder, not in the user's ~/.cache."""
+    import os
+
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @pytest.fixture
 def run(capsys):
     """``run(*args, expect=ExitCode.OK)``: call ``cli.main`` in-process, assert the exit code."""
