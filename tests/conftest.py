@@ -134,34 +134,16 @@ def pytest_addoption(parser):
 def wikidata_endpoint(tmp_path_factory):
     """An Oxigraph server holding data/context/wikidata.ttl in its default graph, standing in
     for Wikidata; ``.query_url`` is its SPARQL endpoint, ``.url`` its base, ``.triples`` the count."""
-    import subprocess
-    import urllib.parse
-    import urllib.request
     from types import SimpleNamespace
 
-    from cstrdf.serve import free_port, oxigraph_binary, wait_until_ready
     from cstrdf.wikidata import default_snapshot_path, snapshot_store
+    from servers import OxigraphServer, count_triples
 
-    port = free_port()
-    process = subprocess.Popen(
-        [oxigraph_binary(), "serve", "--location", str(tmp_path_factory.mktemp("wikidata")), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    server = OxigraphServer(tmp_path_factory.mktemp("wikidata")).start()
     try:
-        wait_until_ready(url + "/query?query=ASK%7B%7D", process=process)
-        request = urllib.request.Request(url + "/store?default", data=default_snapshot_path().read_bytes(),
-                                         method="POST", headers={"Content-Type": "text/turtle"})
-        urllib.request.urlopen(request, timeout=30).close()
-        query = urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
-        with urllib.request.urlopen(urllib.request.Request(f"{url}/query?{query}", headers={"Accept": "text/csv"}), timeout=30) as answer:
-            triples = int(answer.read().decode().split()[-1])
+        server.post(default_snapshot_path().read_bytes())
+        triples = count_triples(server.query_url, default_graph=True)
         assert triples == len(snapshot_store()), "the Wikidata stand-in does not hold the whole snapshot"
-        yield SimpleNamespace(url=url, query_url=url + "/query", triples=triples)
+        yield SimpleNamespace(url=server.url, query_url=server.query_url, triples=triples)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()

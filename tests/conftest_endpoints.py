@@ -8,9 +8,6 @@ checks the triple count before handing the endpoint out. Stopped at the end of t
 
 from __future__ import annotations
 
-import subprocess
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 
 import pytest
@@ -32,37 +29,17 @@ class PublicationEndpoint:
 def publication_endpoint(tmp_path_factory):
     """The publication on a real Oxigraph server (SPARQL 1.1 Protocol at ``.query_url``)."""
     from cstrdf.publication import load_store, parts
-    from cstrdf.serve import free_port, oxigraph_binary, wait_until_ready
+    from servers import OxigraphServer
 
-    directory = tmp_path_factory.mktemp("oxigraph-publication")
-    port = free_port()
-    process = subprocess.Popen(
-        [oxigraph_binary(), "serve", "--location", str(directory), "--bind", f"127.0.0.1:{port}",
-         "--union-default-graph"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph-publication"),
+                            options=("--union-default-graph",)).start()
     try:
-        wait_until_ready(url + "/query?query=ASK%7B%7D", process=process)
         for part in parts():
             for path in part.files:
-                request = urllib.request.Request(
-                    f"{url}/store?graph={urllib.parse.quote(part.graph, safe='')}",
-                    data=path.read_bytes(), method="POST", headers={"Content-Type": "text/turtle"},
-                )
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    assert response.status in (200, 201, 204), f"loading {path.name}: HTTP {response.status}"
+                server.post(path.read_bytes(), graph=part.graph)
         expected = len(load_store())
-        query = urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"})
-        request = urllib.request.Request(f"{url}/query?{query}", headers={"Accept": "text/csv"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            count = int(response.read().decode().split()[-1])
+        count = server.count()
         assert count == expected, f"the server holds {count} triples, the publication {expected}"
-        yield PublicationEndpoint(url=url, triples=count)
+        yield PublicationEndpoint(url=server.url, triples=count)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()

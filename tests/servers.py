@@ -23,13 +23,41 @@ VIRTUOSO_BINARY = "/usr/bin/virtuoso-t"
 VIRTUOSO_VSP = "/var/lib/virtuoso-opensource-7/vsp"
 
 
+class ServerProcess:
+    """What both servers share: a process to stop or kill, and a SPARQL endpoint at ``query_url``."""
+
+    process: subprocess.Popen | None
+    query_url: str
+    #: seconds a terminated server may take to exit before it is killed
+    grace: float = 10
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=self.grace)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def count(self, graph: str | None = None) -> int:
+        """Triples in ``graph``; with None, in all named graphs."""
+        return count_triples(self.query_url, graph)
+
+
 @dataclass
-class OxigraphServer:
-    """``oxigraph serve`` on a persistent folder, so a killed server can be restarted."""
+class OxigraphServer(ServerProcess):
+    """``oxigraph serve`` on a persistent folder, so a killed server can be restarted.
+    ``options`` go on its command line (e.g. ``--union-default-graph``)."""
 
     directory: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    options: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -41,28 +69,24 @@ class OxigraphServer:
 
     def start(self) -> "OxigraphServer":
         self.process = subprocess.Popen(
-            [oxigraph_binary(), "serve", "--location", str(self.directory), "--bind", f"127.0.0.1:{self.port}"],
+            [oxigraph_binary(), "serve", "--location", str(self.directory), "--bind", f"127.0.0.1:{self.port}",
+             *self.options],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_until_ready(self.url + "/query?query=ASK%7B%7D", process=self.process)
         return self
 
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-    def count(self, graph: str) -> int:
-        return count_triples(self.query_url, graph)
+    def post(self, data: bytes, graph: str | None = None, content_type: str = "text/turtle") -> None:
+        """Add ``data`` to ``graph`` (None: the default graph) by the Graph Store Protocol."""
+        target = "default" if graph is None else "graph=" + urllib.parse.quote(graph, safe="")
+        request = urllib.request.Request(f"{self.url}/store?{target}", data=data, method="POST",
+                                         headers={"Content-Type": content_type})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status in (200, 201, 204), f"POST /store?{target}: HTTP {response.status}"
 
 
 @dataclass
-class VirtuosoServer:
+class VirtuosoServer(ServerProcess):
     """A private Virtuoso instance (login dba/dba) with its own ini, database and ports."""
 
     directory: Path
@@ -71,6 +95,7 @@ class VirtuosoServer:
     process: subprocess.Popen | None = None
     user: str = "dba"
     password: str = "dba"
+    grace: float = 30
 
     @property
     def url(self) -> str:
@@ -118,26 +143,14 @@ MaxQueryExecutionTime = 60
         wait_until_ready(self.query_url + "?query=ASK%7B%7D", deadline_s=60, process=self.process)
         return self
 
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def count(self, graph: str) -> int:
-        return count_triples(self.query_url, graph)
-
-
-def count_triples(query_url: str, graph: str) -> int:
-    """Triples in ``graph``, asked through the SPARQL protocol (CSV results)."""
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+def count_triples(query_url: str, graph: str | None = None, *, default_graph: bool = False) -> int:
+    """Triples in ``graph`` (None: in all named graphs; ``default_graph``: in the default
+    graph), asked through the SPARQL protocol (CSV results)."""
+    if default_graph:
+        query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    else:
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {'?g' if graph is None else f'<{graph}>'} {{ ?s ?p ?o }} }}"
     request = urllib.request.Request(
         query_url + "?" + urllib.parse.urlencode({"query": query}), headers={"Accept": "text/csv"}
     )

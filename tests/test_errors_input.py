@@ -9,7 +9,6 @@ an undeclared prefix (::test_undeclared_prefix_is_a_syntax_error).
 
 from __future__ import annotations
 
-import http.server
 import os
 import shutil
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from cstrdf.errors import ExitCode
+from misbehaving import Reply, scripted
 
 NT = '<http://example.org/a> <http://example.org/p> "{}" .\n'
 
@@ -216,43 +216,13 @@ def test_an_ill_typed_literal_prints_no_rdflib_stack_trace(run, write):
 
 # -- nothing is fetched while reading -------------------------------------------------------------
 
-class Recorder(http.server.ThreadingHTTPServer):
-    """A real HTTP server on loopback that records every request (and answers with a
-    JSON-LD context or a DTD, in case anything asks)."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        recorder = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):  # noqa: N802
-                recorder.requests.append(self.path)
-                body = b'{"@context": {"name": "http://example.org/name"}}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/ld+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.requests: list[str] = []
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
 @pytest.fixture
 def recorder():
-    server = Recorder()
+    """A real HTTP server on loopback that records every request it gets (recorder.seen)
+    and answers each with application/ld+json."""
+    server = scripted(Reply(200, b'{"@context": {"name": "http://example.org/name"}}', {"Content-Type": "application/ld+json"}))
     yield server
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 @pytest.fixture
@@ -302,7 +272,7 @@ def test_rdf_xml_with_an_external_entity_reads_nothing(run, write, recorder, fif
     result = run(*READERS[reader](path), expect=ExitCode.INPUT)
     one_error_line(result, f"{path}")
     assert not opened.wait(0.5), "the entity's file was opened"
-    assert recorder.requests == [], "the entity's URL was fetched"
+    assert recorder.seen == [], "the entity's URL was fetched"
     assert "SECRET" not in result.stdout + result.stderr
 
 
@@ -315,7 +285,7 @@ def test_json_ld_with_a_remote_context_fetches_nothing(run, write, recorder, rea
     line = one_error_line(run(*READERS[reader](path), expect=ExitCode.INPUT), f"{path}: ")
     assert line.endswith("a remote JSON-LD @context is not fetched (nothing is fetched while reading); "
                          "put the context into the file")
-    assert recorder.requests == []
+    assert recorder.seen == []
 
 
 def test_json_ld_with_an_inline_context_reads(run, write):

@@ -16,7 +16,6 @@ test_serve.py::test_serve_answers_queries_refuses_updates_and_stops_cleanly).
 from __future__ import annotations
 
 import http.client
-import http.server
 import socket
 import threading
 import time
@@ -26,6 +25,7 @@ import pytest
 
 from cstrdf.errors import ExitCode
 from cstrdf.serve import ServeOptions, start
+from misbehaving import Reply, scripted
 
 FOREVER = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -100,44 +100,13 @@ def test_updates_are_refused_in_every_form_and_nothing_changes(address):
 
 # -- SERVICE to arbitrary hosts ------------------------------------------------------------------
 
-class Recorder(http.server.ThreadingHTTPServer):
-    """A real SPARQL-looking server on loopback that records whether anybody called it."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        recorder = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def answer(self):
-                recorder.requests.append(self.path)
-                body = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"outside"}}]}}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = answer
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.requests: list[str] = []
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/sparql"
-
-
 @pytest.fixture
 def outside():
-    server = Recorder()
+    """A real HTTP server on loopback that records every request it gets (outside.seen)
+    and answers each with application/sparql-results+json."""
+    server = scripted(Reply(200, b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"outside"}}]}}', {"Content-Type": "application/sparql-results+json"}))
     yield server
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 def send_query(address, method: str, query: str):
@@ -172,7 +141,7 @@ def test_service_calls_to_other_hosts_are_off_by_default(address, outside, templ
     """A public endpoint must not fetch from arbitrary hosts for its callers (SSRF): SERVICE is
     refused with 403 and a one-line message unless the operator turns it on."""
     status, body = send_query(address, method, template.format(url=outside.url))
-    assert outside.requests == [], f"the server called {outside.url} for a client"
+    assert outside.seen == [], f"the server called {outside.url} for a client"
     assert status == 403, body
     message = body.decode().strip()
     assert "\n" not in message and "SERVICE is off" in message and "--allow-service" in message
@@ -208,7 +177,7 @@ def test_with_allow_service_the_call_goes_through(service_allowed, outside, meth
     status, body = send_query(service_allowed, method, query)
     assert status == 200, body
     assert b"outside" in body
-    assert len(outside.requests) == 1
+    assert len(outside.seen) == 1
 
 
 def test_allow_service_is_an_option_of_serve(run):
