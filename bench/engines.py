@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from servers import OxigraphServer, VirtuosoServer  # noqa: E402
-from test_cross_engine import VIRTUOSO_BUGS, arq_verdicts, cli_run  # noqa: E402
+from test_cross_engine import VIRTUOSO_BUGS, cli_run  # noqa: E402
 
 from cstrdf import engines  # noqa: E402
 from cstrdf.catalogue import catalogue  # noqa: E402
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                     "oxigraph-server", engines.endpoint_runner(oxigraph.url + "/sparql", DATASET_IRI), queries),
                 "Virtuoso": engines.run_catalogue(
                     "virtuoso", engines.endpoint_runner(virtuoso.url + "/sparql", DATASET_IRI), queries),
-                "Jena ARQ": arq_verdicts(dump, queries),
+                "Jena ARQ": engines.arq_verdicts(dump, queries),
             }
         finally:
             virtuoso.stop()

@@ -5,7 +5,7 @@
   https://w3id.org/cstrdf/dataset, the counts are checked, and every catalogue query runs through
   ``cstrdf query NAME --endpoint URL/sparql --graph IRI`` (JSON, or N-Triples for CONSTRUCT).
 - Apache Jena ARQ over the N-Triples dump written by ``cstrdf build``: all queries in one JVM
-  (:func:`arq_batch`; one ``arq.sparql`` call per query costs a JVM start each).
+  (:func:`cstrdf.engines.arq_batch`; one ``arq.sparql`` call per query costs a JVM start each).
 - Virtuoso 7.2's bugs and quirks that the catalogue works around, each with a minimal
   reproduction asserted to still misbehave (:data:`VIRTUOSO_BUGS`): when one starts to pass,
   Virtuoso has been fixed and the workaround in the named query can be reconsidered.
@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,114 +30,15 @@ import pytest
 
 from cstrdf import cli, engines
 from cstrdf.catalogue import CatalogueQuery, catalogue, read_expectation
+from cstrdf.engines import ArqAnswer, arq_batch, federated
 from cstrdf.publication import DATASET_IRI
-from cstrdf.results import QueryResult, normalized_rows
+from cstrdf.results import normalized_rows
 from cstrdf.sparql import PreparedQuery, _parse_remote, prepare
 
 ENDPOINT_ENGINES = ("oxigraph", "virtuoso")
 
 
-def federated(query: CatalogueQuery) -> bool:
-    """The test engines.run_catalogue uses to leave federated questions out."""
-    return "SERVICE" in query.text.upper() and "wikidata" in query.text.lower()
-
-
 QUERIES = {q.name: q for q in catalogue() if not federated(q)}
-
-
-# -- Jena ARQ, all queries in one JVM -----------------------------------------------------------
-
-#: Runs every line "query file<TAB>answer file" of the manifest over one N-Triples file (the
-#: default graph) with strict SPARQL 1.1 syntax, as arq.sparql does: SELECT and ASK as SPARQL
-#: JSON results, CONSTRUCT and DESCRIBE as N-Triples; an error goes to "answer file.error",
-#: the milliseconds the query took to "answer file.ms".
-ARQ_BATCH_JAVA = """\
-import java.io.FileOutputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
-import org.apache.jena.query.*;
-import org.apache.jena.riot.Lang;
-import org.apache.jena.riot.RDFDataMgr;
-
-public class CstrdfArqBatch {
-    public static void main(String[] args) throws Exception {
-        Dataset dataset = DatasetFactory.create(RDFDataMgr.loadModel(args[0]));
-        for (String line : Files.readAllLines(Paths.get(args[1]), StandardCharsets.UTF_8)) {
-            if (line.isBlank()) continue;
-            String[] files = line.split("\\t");
-            long started = System.nanoTime();
-            try (OutputStream out = new FileOutputStream(files[1])) {
-                Query query = QueryFactory.create(Files.readString(Paths.get(files[0])), Syntax.syntaxSPARQL_11);
-                try (QueryExecution exec = QueryExecutionFactory.create(query, dataset)) {
-                    if (query.isSelectType()) ResultSetFormatter.outputAsJSON(out, exec.execSelect());
-                    else if (query.isAskType()) ResultSetFormatter.outputAsJSON(out, exec.execAsk());
-                    else RDFDataMgr.write(out, query.isConstructType() ? exec.execConstruct() : exec.execDescribe(), Lang.NTRIPLES);
-                }
-            } catch (Exception e) {
-                Files.writeString(Paths.get(files[1] + ".error"), e.toString());
-            }
-            Files.writeString(Paths.get(files[1] + ".ms"), Long.toString((System.nanoTime() - started) / 1000000));
-        }
-    }
-}
-"""
-
-
-@dataclass(frozen=True)
-class ArqAnswer:
-    """One query's answer from :func:`arq_batch`: a result, or the error Jena reported."""
-
-    result: QueryResult | None
-    error: str
-    seconds: float
-
-
-def arq_batch(dump: Path, prepared: dict[str, PreparedQuery]) -> dict[str, ArqAnswer]:
-    """Run every prepared query with Jena ARQ over ``dump``, in one JVM (Java's source-file
-    launcher, as :func:`cstrdf.jena.run_shacl_batch` does)."""
-    from cstrdf import jena
-
-    setup = jena.jena()
-    source = setup.cache_dir / "CstrdfArqBatch.java"
-    if not source.is_file() or source.read_text(encoding="utf-8") != ARQ_BATCH_JAVA:
-        source.parent.mkdir(parents=True, exist_ok=True)
-        source.write_text(ARQ_BATCH_JAVA, encoding="utf-8")
-    answers: dict[str, ArqAnswer] = {}
-    with tempfile.TemporaryDirectory(prefix="cstrdf-arq-") as tmp:
-        folder = Path(tmp)
-        lines = []
-        for i, (name, query) in enumerate(prepared.items()):
-            (folder / f"{i}.rq").write_text(query.text, encoding="utf-8")
-            lines.append(f"{folder / f'{i}.rq'}\t{folder / f'{i}.out'}\n")
-        (folder / "manifest.tsv").write_text("".join(lines), encoding="utf-8")
-        result = jena._run(setup.command(str(source), str(dump), str(folder / "manifest.tsv")), "jena arq batch")
-        if result.returncode != 0:
-            raise jena._jena_error(result, "jena arq batch")
-        for i, (name, query) in enumerate(prepared.items()):
-            out = folder / f"{i}.out"
-            error_file = out.with_name(out.name + ".error")
-            ms_file = out.with_name(out.name + ".ms")
-            seconds = int(ms_file.read_text()) / 1000 if ms_file.is_file() else 0.0
-            if error_file.is_file():
-                answers[name] = ArqAnswer(None, error_file.read_text(encoding="utf-8").strip(), seconds)
-                continue
-            media_type = "application/n-triples" if query.kind == "construct" else "application/sparql-results+json"
-            answers[name] = ArqAnswer(_parse_remote("jena arq", query, out.read_bytes(), media_type), "", seconds)
-    return answers
-
-
-def arq_verdicts(dump: Path, queries: list[CatalogueQuery] | None = None) -> list[engines.Verdict]:
-    """:func:`cstrdf.engines.run_catalogue` for Jena ARQ, batched: one verdict per query."""
-    queries = [q for q in (queries if queries is not None else catalogue()) if not federated(q)]
-    answers = arq_batch(dump, {q.name: engines.prepared_for(q) for q in queries})
-    verdicts = []
-    for query in queries:
-        answer = answers[query.name]
-        detail = answer.error.splitlines()[0] if answer.error else engines.compare(query, answer.result)
-        verdicts.append(engines.Verdict(query.name, "jena-arq", detail == "", detail, answer.seconds))
-    return verdicts
 
 
 # -- fixtures -------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Engines: rdflib and pyoxigraph in-process; Oxigraph server and Virtuoso through the SPARQL 1.1
 Protocol (the publication loaded by ``cstrdf load`` into one named graph, queried as the
-default graph); Apache Jena ARQ over the N-Triples dump. Used by the cross-engine tests and by
-``bench/engines.py``; returns data, prints nothing.
+default graph); Apache Jena ARQ over the N-Triples dump (one JVM per query, or all in one:
+:func:`arq_batch`). Used by the cross-engine tests and by ``bench/engines.py``; returns data,
+prints nothing.
 """
 
 from __future__ import annotations
@@ -106,13 +107,19 @@ def endpoint_runner(url: str, graph: str | None) -> Callable[[PreparedQuery], Qu
     return lambda prepared: query_endpoint(url, prepared, default_graph=graph)
 
 
+def federated(query: CatalogueQuery) -> bool:
+    """A question that joins Wikidata through SERVICE: it needs a Wikidata endpoint, so the
+    cross-engine runs leave it out (it is tested on its own)."""
+    return "SERVICE" in query.text.upper() and "wikidata" in query.text.lower()
+
+
 def run_catalogue(engine: str, runner: Callable[[PreparedQuery], QueryResult],
                   queries: list[CatalogueQuery] | None = None) -> list[Verdict]:
     """Every (non-federated) catalogue query on one engine, each compared with its expectation."""
     verdicts = []
     for query in queries if queries is not None else catalogue():
-        if "SERVICE" in query.text.upper() and "wikidata" in query.text.lower():
-            continue  # federated questions need a Wikidata endpoint: tested on their own
+        if federated(query):
+            continue
         prepared = prepared_for(query)
         started = time.perf_counter()
         try:
@@ -121,4 +128,43 @@ def run_catalogue(engine: str, runner: Callable[[PreparedQuery], QueryResult],
         except Exception as error:  # noqa: BLE001 - an engine failure is a verdict, not a crash
             detail = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
         verdicts.append(Verdict(query.name, engine, detail == "", detail, time.perf_counter() - started))
+    return verdicts
+
+
+@dataclass(frozen=True)
+class ArqAnswer:
+    """One query's answer from :func:`arq_batch`: a result, or the error Jena reported."""
+
+    result: QueryResult | None
+    error: str
+    seconds: float
+
+
+def arq_batch(dump: Path, prepared: dict[str, PreparedQuery]) -> dict[str, ArqAnswer]:
+    """Run every prepared query with Jena ARQ over ``dump`` (a file of the whole publication),
+    in one JVM (:func:`cstrdf.jena.run_arq_batch`)."""
+    from cstrdf import jena
+    from cstrdf.endpoint import _parse_remote
+
+    raw = jena.run_arq_batch(dump, {name: query.text for name, query in prepared.items()})
+    answers = {}
+    for name, query in prepared.items():
+        body, error, seconds = raw[name]
+        if error:
+            answers[name] = ArqAnswer(None, error, seconds)
+            continue
+        media_type = "application/n-triples" if query.kind == "construct" else "application/sparql-results+json"
+        answers[name] = ArqAnswer(_parse_remote("jena arq", query, body, media_type), "", seconds)
+    return answers
+
+
+def arq_verdicts(dump: Path, queries: list[CatalogueQuery] | None = None) -> list[Verdict]:
+    """:func:`run_catalogue` for Jena ARQ, batched in one JVM: one verdict per query."""
+    queries = [q for q in (queries if queries is not None else catalogue()) if not federated(q)]
+    answers = arq_batch(dump, {q.name: prepared_for(q) for q in queries})
+    verdicts = []
+    for query in queries:
+        answer = answers[query.name]
+        detail = answer.error.splitlines()[0] if answer.error else compare(query, answer.result)
+        verdicts.append(Verdict(query.name, "jena-arq", detail == "", detail, answer.seconds))
     return verdicts

@@ -270,19 +270,25 @@ def run_shacl(
     return _parse_report(result.stdout, "jena shacl")
 
 
+def _java_source(setup: Jena, name: str, text: str) -> Path:
+    """The Java program ``text`` as ``name`` in the cache folder (for the source-file launcher)."""
+    source = setup.cache_dir / name
+    if not source.is_file() or source.read_text(encoding="utf-8") != text:
+        source.parent.mkdir(parents=True, exist_ok=True)
+        # write then rename, so a concurrent run never reads half a file
+        partial = source.with_name(f".{source.name}.{os.getpid()}")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, source)
+    return source
+
+
 def run_shacl_batch(pairs: Iterable[tuple[str | Path, str | Path]]) -> list["rdflib.Graph"]:
     """Validate many (shapes file, data file) pairs in one JVM; one report graph per pair, in order."""
     setup = jena()
     pairs = [(Path(s), Path(d)) for s, d in pairs]
     if not pairs:
         return []
-    source = setup.cache_dir / "CstrdfShaclBatch.java"
-    if not source.is_file() or source.read_text(encoding="utf-8") != SHACL_BATCH_JAVA:
-        source.parent.mkdir(parents=True, exist_ok=True)
-        # write then rename, so a concurrent run never reads half a file
-        partial = source.with_name(f".{source.name}.{os.getpid()}")
-        partial.write_text(SHACL_BATCH_JAVA, encoding="utf-8")
-        os.replace(partial, source)
+    source = _java_source(setup, "CstrdfShaclBatch.java", SHACL_BATCH_JAVA)
     with tempfile.TemporaryDirectory(prefix="cstrdf-jena-") as tmp:
         manifest = Path(tmp) / "manifest.tsv"
         reports = [Path(tmp) / f"report-{i}.ttl" for i in range(len(pairs))]
@@ -358,6 +364,72 @@ def run_arq(data_files: Sequence[str | Path], query_file: str | Path):
         {name: _json_term(value) for name, value in binding.items()}
         for binding in document.get("results", {}).get("bindings", [])
     ]
+
+
+#: Runs every line "query file<TAB>answer file" of the manifest over one N-Triples file (the
+#: default graph) with strict SPARQL 1.1 syntax, as arq.sparql does: SELECT and ASK as SPARQL
+#: JSON results, CONSTRUCT and DESCRIBE as N-Triples; an error goes to "answer file.error",
+#: the milliseconds the query took to "answer file.ms".
+ARQ_BATCH_JAVA = """\
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import org.apache.jena.query.*;
+import org.apache.jena.riot.Lang;
+import org.apache.jena.riot.RDFDataMgr;
+
+public class CstrdfArqBatch {
+    public static void main(String[] args) throws Exception {
+        Dataset dataset = DatasetFactory.create(RDFDataMgr.loadModel(args[0]));
+        for (String line : Files.readAllLines(Paths.get(args[1]), StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            String[] files = line.split("\\t");
+            long started = System.nanoTime();
+            try (OutputStream out = new FileOutputStream(files[1])) {
+                Query query = QueryFactory.create(Files.readString(Paths.get(files[0])), Syntax.syntaxSPARQL_11);
+                try (QueryExecution exec = QueryExecutionFactory.create(query, dataset)) {
+                    if (query.isSelectType()) ResultSetFormatter.outputAsJSON(out, exec.execSelect());
+                    else if (query.isAskType()) ResultSetFormatter.outputAsJSON(out, exec.execAsk());
+                    else RDFDataMgr.write(out, query.isConstructType() ? exec.execConstruct() : exec.execDescribe(), Lang.NTRIPLES);
+                }
+            } catch (Exception e) {
+                Files.writeString(Paths.get(files[1] + ".error"), e.toString());
+            }
+            Files.writeString(Paths.get(files[1] + ".ms"), Long.toString((System.nanoTime() - started) / 1000000));
+        }
+    }
+}
+"""
+
+
+def run_arq_batch(data_file: str | Path, queries: dict[str, str]) -> dict[str, tuple[bytes, str, float]]:
+    """Run every query text of ``queries`` with ARQ over ``data_file``, in one JVM (one
+    ``arq.sparql`` call per query costs a JVM start each): for each name, (the answer as SPARQL
+    JSON results or N-Triples, Jena's error or '', seconds the query took)."""
+    setup = jena()
+    source = _java_source(setup, "CstrdfArqBatch.java", ARQ_BATCH_JAVA)
+    answers: dict[str, tuple[bytes, str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="cstrdf-arq-") as tmp:
+        folder = Path(tmp)
+        lines = []
+        for i, text in enumerate(queries.values()):
+            (folder / f"{i}.rq").write_text(text, encoding="utf-8")
+            lines.append(f"{folder / f'{i}.rq'}\t{folder / f'{i}.out'}\n")
+        (folder / "manifest.tsv").write_text("".join(lines), encoding="utf-8")
+        result = _run(setup.command(str(source), str(Path(data_file).resolve()), str(folder / "manifest.tsv")),
+                      "jena arq batch")
+        if result.returncode != 0:
+            raise _jena_error(result, "jena arq batch")
+        for i, name in enumerate(queries):
+            out = folder / f"{i}.out"
+            error_file = out.with_name(out.name + ".error")
+            ms_file = out.with_name(out.name + ".ms")
+            seconds = int(ms_file.read_text()) / 1000 if ms_file.is_file() else 0.0
+            error = error_file.read_text(encoding="utf-8").strip() if error_file.is_file() else ""
+            answers[name] = (b"" if error else out.read_bytes(), error, seconds)
+    return answers
 
 
 def riot_validate(*files: str | Path) -> None:
