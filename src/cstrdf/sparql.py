@@ -348,6 +348,13 @@ def prepare(
 
 # -- local engines --------------------------------------------------------------------------
 
+def _raise_if_service_failed(prepared: PreparedQuery, error: OSError) -> None:
+    """A query with SERVICE that failed on a network error failed remotely (exit 4), on every
+    engine alike."""
+    if re.search(r"\bSERVICE\b", prepared.text, re.I):
+        raise RemoteError(f"{prepared.source or 'query'}: a SERVICE endpoint failed: {error}") from None
+
+
 class LocalStore:
     """RDF files loaded into one local engine, ready for many queries.
 
@@ -419,8 +426,7 @@ class LocalStore:
             raise syntax_error(error, prepared.source, prepared.text) from None
         except OSError as error:
             # pyoxigraph raises OSError when a SERVICE call fails: a remote failure (exit 4)
-            if re.search(r"\bSERVICE\b", prepared.text, re.I):
-                raise RemoteError(f"{prepared.source or 'query'}: a SERVICE endpoint failed: {error}") from None
+            _raise_if_service_failed(prepared, error)
             raise InputError(f"query failed: {error}", path=prepared.source) from None
 
     def _query_rdflib(self, prepared: PreparedQuery) -> QueryResult:
@@ -434,6 +440,9 @@ class LocalStore:
                 answer = self._store.query(prepared.text)
                 if answer.type == "SELECT":
                     answer.bindings  # evaluate now, inside the filter  # noqa: B018
+        except OSError as error:  # urllib's errors: a SERVICE call failed
+            _raise_if_service_failed(prepared, error)
+            raise InputError(f"rdflib cannot run the query: {error}", path=prepared.source or "query") from None
         except Exception as error:  # rdflib raises many types for a query it cannot run
             raise InputError(f"rdflib cannot run the query: {error}", path=prepared.source or "query") from None
         if answer.type == "ASK":
