@@ -263,9 +263,13 @@ def raw_typed_literals(data: bytes, rdf_format) -> set[tuple[str, str]]:
 
 
 def _parsed_typed_literals(data: bytes, rdf_format) -> set[tuple[str, str]]:
+    return _typed_literals(item.object for item in ox.parse(data, format=rdf_format))
+
+
+def _typed_literals(terms: Iterable) -> set[tuple[str, str]]:
+    """The (lexical, datatype) pairs of the literals among ``terms`` whose datatype rdflib converts."""
     found = set()
-    for item in ox.parse(data, format=rdf_format):
-        term = item.object
+    for term in terms:
         if isinstance(term, ox.Literal) and term.language is None and term.datatype.value in NORMALIZED_TYPES:
             found.add((term.value, term.datatype.value))
     return found
@@ -408,40 +412,61 @@ class ShapesGraph(TripleIndex):
 
 class DataGraph:
     """Read access to a pyoxigraph store's default graph, through per-predicate indexes that
-    are built the first time a predicate is looked up (one scan each)."""
+    are built the first time a predicate is looked up (one scan each).
+
+    The indexes hold one Python object per distinct term (interned: the store hands out a new
+    object for every occurrence), a single value as itself and several in a tuple: at a million
+    triples this is about a third of the memory of a list and an object per occurrence, and
+    faster to build."""
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
         self._forward: dict = {}
         self._backward: dict = {}
+        self._terms: dict = {}
         self._superclasses: dict = {}
 
     def _index(self, predicate, forward: bool) -> dict:
-        table = (self._forward if forward else self._backward).get(predicate)
+        tables = self._forward if forward else self._backward
+        table = tables.get(predicate)
         if table is None:
-            table = {}
+            building: dict = {}
+            intern = self._terms.setdefault
             for quad in self.store.quads_for_pattern(None, predicate, None, _DG):
+                subject, obj = quad.subject, quad.object
+                subject, obj = intern(subject, subject), intern(obj, obj)
                 if forward:
-                    table.setdefault(quad.subject, []).append(quad.object)
+                    building.setdefault(subject, []).append(obj)
                 else:
-                    table.setdefault(quad.object, []).append(quad.subject)
-            (self._forward if forward else self._backward)[predicate] = table
+                    building.setdefault(obj, []).append(subject)
+            # a single value is kept as itself (most subjects have one object per predicate)
+            table = tables[predicate] = {key: values[0] if len(values) == 1 else tuple(values)
+                                         for key, values in building.items()}
         return table
 
-    def objects(self, subject, predicate) -> list:
-        if not isinstance(predicate, ox.NamedNode):
-            return []
-        return self._index(predicate, True).get(subject, ())
+    def objects(self, subject, predicate) -> tuple:
+        table = self._forward.get(predicate)
+        if table is None:
+            if not isinstance(predicate, ox.NamedNode):
+                return ()
+            table = self._index(predicate, True)
+        found = table.get(subject, ())
+        return found if found.__class__ is tuple else (found,)
 
-    def subjects(self, predicate, obj) -> list:
-        if not isinstance(predicate, ox.NamedNode):
-            return []
-        return self._index(predicate, False).get(obj, ())
+    def subjects(self, predicate, obj) -> tuple:
+        table = self._backward.get(predicate)
+        if table is None:
+            if not isinstance(predicate, ox.NamedNode):
+                return ()
+            table = self._index(predicate, False)
+        found = table.get(obj, ())
+        return found if found.__class__ is tuple else (found,)
 
     def subject_objects(self, predicate) -> list:
         if not isinstance(predicate, ox.NamedNode):
             return []
-        return [(s, o) for s, objects in self._index(predicate, True).items() for o in objects]
+        return [(s, o) for s, objects in self._index(predicate, True).items()
+                for o in (objects if objects.__class__ is tuple else (objects,))]
 
     def predicate_objects(self, subject) -> list:
         if isinstance(subject, ox.Literal):
@@ -728,31 +753,59 @@ class _Blank(Exception):
     """A value that cannot be written into query text (a blank node)."""
 
 
-def _substitute(text: str, bindings: dict) -> tuple[str, dict]:
-    """``text`` with bound variables written as terms; blank nodes (which query text cannot
-    name) are left as variables and returned, to be passed as pyoxigraph substitutions."""
+#: query text → its substitution template (:func:`_template`)
+_TEMPLATES: dict = {}
+
+
+def _template(text: str) -> list:
+    """``text`` cut at its variables: literal pieces (str) and variable slots
+    (name, follows ``AS``), so that substituting a binding is a join, not a tokenization."""
+    found = _TEMPLATES.get(text)
+    if found is not None:
+        return found
     from cstrdf.sparql import _TOKENS
 
-    out: list[str] = []
-    blanks: dict = {}
+    pieces: list = []
+    literal: list[str] = []
     previous_word = ""
     for match in _TOKENS.finditer(text):
         kind, value = match.lastgroup, match.group()
-        if kind == "var" and value[1:] in bindings:
-            term = bindings[value[1:]]
-            if previous_word == "AS":
-                raise _Blank(value)
-            if isinstance(term, ox.BlankNode):
-                blanks[ox.Variable(value[1:])] = term
-                out.append(value)
-            else:
-                out.append(str(term))
+        if kind == "var":
+            pieces.append("".join(literal))
+            literal = []
+            pieces.append((value, previous_word == "AS"))
         else:
-            out.append(value)
+            literal.append(value)
         if kind == "word":
             previous_word = value.upper()
         elif not (kind == "other" and value.isspace()):
             previous_word = ""
+    pieces.append("".join(literal))
+    _TEMPLATES[text] = pieces
+    return pieces
+
+
+def _substitute(text: str, bindings: dict) -> tuple[str, dict]:
+    """``text`` with bound variables written as terms; blank nodes (which query text cannot
+    name) are left as variables and returned, to be passed as pyoxigraph substitutions."""
+    out: list[str] = []
+    blanks: dict = {}
+    for piece in _template(text):
+        if piece.__class__ is str:
+            out.append(piece)
+            continue
+        variable, after_as = piece
+        term = bindings.get(variable[1:])
+        if term is None:
+            out.append(variable)
+            continue
+        if after_as:
+            raise _Blank(variable)
+        if isinstance(term, ox.BlankNode):
+            blanks[ox.Variable(variable[1:])] = term
+            out.append(variable)
+        else:
+            out.append(str(term))
     return "".join(out), blanks
 
 
@@ -815,6 +868,104 @@ def simple_select(text: str):
         return None
     names = None if [t[1] for t in projection] == ["*"] else [t[1][1:] for t in projection]
     return distinct, names, text[tokens[opening][3]:tokens[closing][2]], text[:tokens[start][2]]
+
+
+#: words an EXISTS pattern may not hold to be evaluated as a join (:func:`exists_join`)
+_NOT_JOINED_WORDS = frozenset({
+    "EXISTS", "OPTIONAL", "UNION", "MINUS", "GRAPH", "SERVICE", "VALUES", "SELECT", "BIND", "GROUP", "HAVING",
+    "LIMIT", "OFFSET", "ORDER",
+})
+
+
+def _group_variables(tokens: list) -> tuple[set, set] | None:
+    """(variables of the triple patterns, variables a BIND assigns) of a group's tokens;
+    variables that only occur in FILTER or BIND expressions are in neither. None when the
+    group cannot be read."""
+    pattern: set = set()
+    assigned: set = set()
+    index = 0
+    while index < len(tokens):
+        kind, value = tokens[index][0], tokens[index][1]
+        if kind == "word" and value.upper() in ("FILTER", "BIND"):
+            opening = index + 1
+            while opening < len(tokens) and tokens[opening][1] not in ("(", "{"):
+                opening += 1
+            if opening >= len(tokens):
+                return None
+            stop = _matching(tokens, opening)
+            if value.upper() == "BIND":
+                if tokens[stop - 1][0] != "var":
+                    return None
+                assigned.add(tokens[stop - 1][1][1:])
+            index = stop + 1
+            continue
+        if kind == "var":
+            pattern.add(value[1:])
+        index += 1
+    return pattern, assigned
+
+
+def exists_join(text: str) -> str | None:
+    """``text`` (a SELECT with pre-bound ``$this``) with each top-level FILTER (NOT) EXISTS
+    turned into a join, so the query can run once for every focus node (see
+    :func:`bulk_safe_select`); None when it has no such filter or the rewrite may not hold.
+
+    pyoxigraph's EXISTS is unpredictable on a large graph (a pattern anchored on ``$this`` can
+    take minutes in one query over all focus nodes), and one query per focus node costs
+    ~0.1 ms each. By SPARQL 1.1 §18.6, ``EXISTS { P }`` holds for a solution μ when
+    substitute(P, μ) has a solution; when every variable P shares with μ is bound by a triple
+    pattern on both sides, and P has no nested EXISTS, OPTIONAL, UNION, sub-select, BIND or
+    zero-length path (which could match a term the data lacks), that is whether μ joins one
+    of the distinct solutions of P projected on those variables. So each EXISTS becomes
+    ``OPTIONAL { SELECT DISTINCT <shared> (1 AS ?flag) WHERE { P } }`` and ``BOUND(?flag)``
+    in the filter: each solution joins at most one row, the rows are those of the original.
+
+    >>> joined = exists_join("SELECT $this WHERE { $this <p> ?v . FILTER NOT EXISTS { ?v <q> $this } }")
+    >>> print("\\n".join(" ".join(line.split()) for line in joined.splitlines()))
+    SELECT $this WHERE { $this <p> ?v .
+    OPTIONAL { SELECT DISTINCT ?this ?v (1 AS ?__cstrdf_f0_0) WHERE { ?v <q> $this } }
+    FILTER (!BOUND(?__cstrdf_f0_0))
+    }
+    """
+    tokens = _significant(text)
+    start = next((i for i, t in enumerate(tokens) if t[0] == "word" and t[1].upper() == "SELECT"), None)
+    if start is None:
+        return None
+    opening = next((i for i in range(start, len(tokens)) if tokens[i][1] == "{"), None)
+    if opening is None:
+        return None
+    closing = _matching(tokens, opening)
+    head, group, tail = text[:tokens[opening][3]], text[tokens[opening][3]:tokens[closing][2]], text[tokens[closing][2]:]
+    reduced, filters = _exists_plan(group)
+    if not filters or not bulk_safe_select(head + reduced + tail):
+        return None
+    outer = _group_variables(_significant(reduced))
+    if outer is None:
+        return None
+    bound = outer[0] | {"this"}
+    optionals: list[str] = []
+    conditions: list[str] = []
+    for number, (expression, patterns) in enumerate(filters):
+        flags = {}
+        for name, pattern in patterns:
+            inner_tokens = _significant(pattern)
+            if any(t[0] == "word" and t[1].upper() in _NOT_JOINED_WORDS for t in inner_tokens) \
+                    or any(t[0] == "other" and t[1] in "*?+" for t in inner_tokens):
+                return None
+            inner = _group_variables(inner_tokens)
+            if inner is None or inner[1]:
+                return None
+            mentioned = {t[1][1:] for t in inner_tokens if t[0] == "var"}
+            shared = mentioned & (bound | outer[1])
+            if shared & outer[1] or not shared <= inner[0]:
+                return None
+            flag = f"__cstrdf_f{number}_{name.rsplit('exists', 1)[1]}"
+            flags[name] = flag
+            projection = " ".join(f"?{v}" for v in sorted(shared))
+            optionals.append(f"OPTIONAL {{ SELECT DISTINCT {projection} (1 AS ?{flag}) WHERE {{{pattern}}} }}")
+        conditions.append("FILTER " + re.sub(r"\?(__cstrdf_exists\d+)\b", lambda m: f"BOUND(?{flags[m.group(1)]})",
+                                             expression))
+    return head + reduced + "\n" + "\n".join(optionals) + "\n" + "\n".join(conditions) + "\n" + tail
 
 
 # -- shapes -----------------------------------------------------------------------------------
@@ -902,50 +1053,54 @@ class SparqlQuery:
         return self._bulk_safe
 
     def _is_bulk_safe(self) -> bool:
-        """Whether running the query once, unbound, and keeping each focus node's rows gives
-        what pre-binding ``$this`` per focus node gives: one SELECT that projects ``$this`` and
-        binds it in a triple pattern of its top-level group before any other mention; no
-        OPTIONAL, UNION, MINUS, GRAPH, VALUES, sub-select or aggregate, and no path operator or
-        arithmetic at the top level (a zero-length path can bind a node the data lacks). Then
-        every other ``$this`` sits in a FILTER, an EXISTS or a later BIND of the same group, all
-        evaluated with the solution's ``$this`` bound — the same value the substitution puts in.
-        """
-        from cstrdf.sparql import _TOKENS
+        return bulk_safe_select(self.select)
 
-        selects = depth = parens = 0
-        in_projection = projected = False
-        first = None
-        for match in _TOKENS.finditer(self.select):
-            kind, text = match.lastgroup, match.group()
-            if kind == "word":
-                word = text.upper()
-                if word in _NOT_BULK_WORDS:
-                    return False
-                if word == "SELECT":
-                    selects += 1
-                    in_projection = depth == 0
-                elif word == "WHERE":
-                    in_projection = False
-            elif kind == "open":
-                depth += 1
+
+def bulk_safe_select(select: str) -> bool:
+    """Whether running the query once, unbound, and keeping each focus node's rows gives
+    what pre-binding ``$this`` per focus node gives: one SELECT that projects ``$this`` and
+    binds it in a triple pattern of its top-level group before any other mention; no
+    OPTIONAL, UNION, MINUS, GRAPH, VALUES, sub-select or aggregate, and no path operator or
+    arithmetic at the top level (a zero-length path can bind a node the data lacks). Then
+    every other ``$this`` sits in a FILTER, an EXISTS or a later BIND of the same group, all
+    evaluated with the solution's ``$this`` bound — the same value the substitution puts in.
+    """
+    from cstrdf.sparql import _TOKENS
+
+    selects = depth = parens = 0
+    in_projection = projected = False
+    first = None
+    for match in _TOKENS.finditer(select):
+        kind, text = match.lastgroup, match.group()
+        if kind == "word":
+            word = text.upper()
+            if word in _NOT_BULK_WORDS:
+                return False
+            if word == "SELECT":
+                selects += 1
+                in_projection = depth == 0
+            elif word == "WHERE":
                 in_projection = False
-            elif kind == "close":
-                depth -= 1
-            elif kind == "other":
-                if text == "(":
-                    parens += 1
-                elif text == ")":
-                    parens -= 1
-                elif text == "*" and in_projection:
-                    projected = True
-                elif text in "*+?" and depth == 1:
-                    return False
-            elif kind == "var" and text[1:] == "this":
-                if in_projection:
-                    projected = True
-                elif first is None:
-                    first = (depth, parens)
-        return selects == 1 and projected and first == (1, 0)
+        elif kind == "open":
+            depth += 1
+            in_projection = False
+        elif kind == "close":
+            depth -= 1
+        elif kind == "other":
+            if text == "(":
+                parens += 1
+            elif text == ")":
+                parens -= 1
+            elif text == "*" and in_projection:
+                projected = True
+            elif text in "*+?" and depth == 1:
+                return False
+        elif kind == "var" and text[1:] == "this":
+            if in_projection:
+                projected = True
+            elif first is None:
+                first = (depth, parens)
+    return selects == 1 and projected and first == (1, 0)
 
 
 class Shape:
@@ -1005,6 +1160,8 @@ class Shape:
     def value_nodes(self, focus) -> set:
         if not self.is_property:
             return {focus}
+        if self.path.__class__ is ox.NamedNode:  # a predicate: no literal is a subject in the index
+            return set(self.engine.dg.objects(focus, self.path))
         return _path_nodes(self.engine.sg, self.engine.dg, focus, self.path)
 
 
@@ -1022,6 +1179,11 @@ def _single_literal(sg, shape, name, python_type=None):
     if python_type is not None and (not isinstance(value, python_type) or isinstance(value, bool) != (python_type is bool)):
         raise Unsupported(f"a malformed sh:{name}")
     return values[0], value
+
+
+#: nested-shape results kept for reuse (a value node met from several focus nodes); at a million
+#: triples an unbounded cache held 420,000 entries, most never read again
+MEMO_LIMIT = 50_000
 
 
 class Engine:
@@ -1154,20 +1316,29 @@ class Engine:
             reports.extend(found_reports)
         answer = (not failing, reports)
         if nested:
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()  # a cache only: bounded, since most value nodes are met once
             self._memo[(shape.node, focus)] = answer
         return answer
 
     def conforms(self, node, focus) -> tuple[bool, list]:
         return self.check(self._shape(node), focus)
 
+    def targeted_shapes(self) -> list[Shape]:
+        """The shapes validated for their own targets, in pySHACL's order."""
+        return [shape for shape in self.shapes.values() if not shape.deactivated and shape.has_targets()]
+
+    def validate_shape(self, shape: Shape, focus_nodes: Iterable | None = None) -> list[Report]:
+        """The reports of one targeted shape on its focus nodes (computed when not given)."""
+        reports: list[Report] = []
+        for focus in shape.focus_nodes() if focus_nodes is None else focus_nodes:
+            reports.extend(self.check(shape, focus)[1])
+        return reports
+
     def run(self) -> list[Report]:
         reports: list[Report] = []
-        for shape in self.shapes.values():
-            if shape.deactivated or not shape.has_targets():
-                continue
-            focus_nodes = shape.focus_nodes()
-            for focus in focus_nodes:
-                reports.extend(self.check(shape, focus)[1])
+        for shape in self.targeted_shapes():
+            reports.extend(self.validate_shape(shape))
         return reports
 
 
@@ -1678,8 +1849,30 @@ def _sparql_builder(engine, shape):
     this = ox.Variable("this")
     bulk: dict = {}  # query text → rows by focus node (or all rows, for a query without $this)
     plans: dict = {}  # query text → simple_select(text), when it has EXISTS filters to take out
+    joined: dict = {}  # query text → rows by focus node of its exists_join form (None: not applicable)
+
+    def _joined_rows(text: str) -> dict | None:
+        rewritten = exists_join(text)
+        if rewritten is None:
+            return None
+        try:
+            rows = engine.dg.select(rewritten)[1]
+        except SyntaxError:  # a rewrite pyoxigraph refuses: per focus node, as written
+            return None
+        table: dict = {}
+        for row in rows:
+            for name in [n for n in row if n.startswith("__cstrdf_")]:
+                del row[name]
+            table.setdefault(row.get("this"), []).append(row)
+        return table
 
     def rows_for(query: SparqlQuery, text: str, binds: bool, focus) -> list:
+        if binds:
+            table = joined.get(text, ())
+            if table == ():
+                table = joined[text] = _joined_rows(text)
+            if table is not None:
+                return table.get(focus, [])
         plan = plans.get(text)
         if plan is None:
             plan = plans[text] = simple_select(text) or ()
@@ -1812,25 +2005,32 @@ def _generic_message(report: Report) -> str:
     return f"{name} constraint not satisfied on {term_text(report.focus)}{value}"
 
 
-def to_results(reports: Iterable[Report], sg: ShapesGraph) -> list[FastResult]:
-    """Reports as sorted results (the order of :func:`cstrdf.validate._results`)."""
-    results = []
-    for report in reports:
-        severity = report.shape.severity
-        name = severity.value.rsplit("#", 1)[-1] if isinstance(severity, ox.NamedNode) else "Violation"
-        path = report.path if report.path is not None else report.shape.path
-        results.append(FastResult(
-            severity=name,
-            focus=term_text(report.focus) or "",
-            path=path_text(sg, path),
-            message=_messages(report),
-            component=report.component,
-            source_shape=term_text(report.shape.node) or "",
-            value=term_text(report.value),
-        ))
+def result_of(report: Report, sg: ShapesGraph) -> FastResult:
+    """One report as a result (terms written as text)."""
+    severity = report.shape.severity
+    name = severity.value.rsplit("#", 1)[-1] if isinstance(severity, ox.NamedNode) else "Violation"
+    path = report.path if report.path is not None else report.shape.path
+    return FastResult(
+        severity=name,
+        focus=term_text(report.focus) or "",
+        path=path_text(sg, path),
+        message=_messages(report),
+        component=report.component,
+        source_shape=term_text(report.shape.node) or "",
+        value=term_text(report.value),
+    )
+
+
+def sorted_results(results: Iterable[FastResult]) -> list[FastResult]:
+    """Results in the order of :func:`cstrdf.validate._results`."""
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(results, key=lambda r: (rank.get(r.severity, 9), r.focus, r.path or "", r.component,
                                           r.message, r.value or "", r.source_shape))
+
+
+def to_results(reports: Iterable[Report], sg: ShapesGraph) -> list[FastResult]:
+    """Reports as sorted results (the order of :func:`cstrdf.validate._results`)."""
+    return sorted_results(result_of(report, sg) for report in reports)
 
 
 # -- the ontology, as pySHACL mixes it in -----------------------------------------------------
@@ -1959,29 +2159,65 @@ def mix_in_ontology(store: ox.Store, files: Sequence[str | Path]) -> set[tuple[s
 
 def load_data(store: ox.Store, files: Iterable[str | Path]) -> set[tuple[str, str]]:
     """Load RDF files into the default graph of ``store``; return their typed literals as
-    written (for :func:`validate_store`). Errors are InputErrors with file, line and column."""
+    written (for :func:`validate_store`). Errors are InputErrors with file, line and column.
+
+    The checks are those of :func:`cstrdf.publication.load_file` (UTF-8, syntax, ill-typed
+    literals), made in the same pass that finds the typed literals: each file is read once,
+    N-Triples scanned as bytes, Turtle parsed once in Python, and then loaded by pyoxigraph
+    itself (no Python object per triple kept)."""
     from cstrdf.formats import guess_format
-    from cstrdf.publication import load_file
-    from cstrdf.rdfio import read_bytes
+    from cstrdf.publication import ntriples_typed_literals, read_quads
+    from cstrdf.rdfio import check_literal, checked, decode_utf8, file_base_iri, open_parser, parse_error, read_bytes
 
     raw: set[tuple[str, str]] = set()
     for file in files:
-        load_file(store, file, _DG)
-        raw |= raw_typed_literals(read_bytes(file), guess_format(Path(file)).oxigraph())
+        fmt = guess_format(Path(file))
+        if fmt.name not in ("turtle", "ntriples"):
+            quads = read_quads(file, _DG)
+            store.extend(quads)
+            raw |= _typed_literals(quad.object for quad in quads)
+            continue
+        data = read_bytes(file)
+        decode_utf8(data, file)
+        found = ntriples_typed_literals(data) if fmt.name == "ntriples" else None
+        if found is not None:
+            for lexical, datatype in found:
+                check_literal(ox.Literal(lexical, datatype=ox.NamedNode(datatype)), data, file)
+            raw.update(pair for pair in found if pair[1] in NORMALIZED_TYPES)
+        else:
+            raw |= _typed_literals(item.object for item in checked(open_parser(data, file, fmt), data, file))
+        try:
+            store.load(input=data, format=fmt.oxigraph(), base_iri=file_base_iri(file), to_graph=_DG)
+        except SyntaxError as error:
+            raise parse_error(error, file) from None
+        del data  # before the next file is read
     return raw
 
 
-def validate_store(store: ox.Store, shapes: ShapesGraph, raw_literals: Iterable[tuple[str, str]] = ()) -> list[FastResult]:
+def validate_store(store: ox.Store, shapes: ShapesGraph, raw_literals: Iterable[tuple[str, str]] = (),
+                   workers: int | None = None, meanwhile: Callable[[], None] | None = None) -> list[FastResult]:
     """Validate the default graph of ``store`` against ``shapes``; pySHACL's results, sorted.
 
     ``raw_literals`` are the typed literals of the data as written (:func:`raw_typed_literals`;
     :func:`load_data` collects them): the store keeps only its canonical forms, and rdflib's
-    differ. Raises :class:`Unsupported` when the answer could differ from pySHACL's.
+    differ. ``workers``: processes sharing the shapes (:mod:`cstrdf.shaclworkers`; default: one
+    per core, up to two, for a store of :data:`~cstrdf.shaclworkers.PARALLEL_FROM` triples or
+    more). ``meanwhile``: other work of the caller, done by this process while the forked ones
+    validate (before validating, with one process). Raises :class:`Unsupported` when the answer
+    could differ from pySHACL's.
     """
+    from cstrdf import shaclworkers
+
     _VIEWS.clear()
     shape_literals = {(lit.value, lit.datatype.value) for lit in shapes.literals()
                       if lit.language is None and lit.datatype.value in NORMALIZED_TYPES}
     mapping = register_literals(set(raw_literals) | shape_literals)
     shapes = shapes.with_literals(mapping)
     engine = Engine(store, shapes)
+    if workers is None:
+        workers = shaclworkers.default_workers(len(store))
+    if workers > 1:
+        return sorted_results(shaclworkers.run(engine, workers, meanwhile))
+    if meanwhile is not None:
+        meanwhile()
     return to_results(engine.run(), shapes)

@@ -265,16 +265,25 @@ def _validate_fast(data_files, shape_files, ontology_files, source, exclusions, 
     triples = len(store)
     evidence_readings = store_readings(store)  # the data alone, before the ontology is mixed in
     shapes_graph = ShapesGraph.from_files(shape_files) if shape_files else None
+    source_text = resources.read_source_text(source)
+    exclusion_rows = _exclusion_rows(exclusions) if check_coverage else None
+    checked: dict = {}
+
+    def check_text() -> None:
+        """Evidence and coverage (the source text, no SHACL): done while forked processes validate."""
+        checked["evidence"] = check_readings(evidence_readings, source_text)
+        if check_coverage:
+            checked["coverage"] = coverage_of_spans(spans_of(evidence_readings), source_text, exclusion_rows)
+
     results: list[ValidationResult] = []
     if shapes_graph is not None and shapes_graph.triples:
         raw_literals |= mix_in_ontology(store, ontology_files)  # as pySHACL does, into the data graph
-        results = [ValidationResult(**vars(r)) for r in validate_store(store, shapes_graph, raw_literals)]
-    source_text = resources.read_source_text(source)
-    evidence = check_readings(evidence_readings, source_text)
-    coverage_report = None
-    if check_coverage:
-        coverage_report = coverage_of_spans(spans_of(evidence_readings), source_text, _exclusion_rows(exclusions))
-    return _report(results, evidence, coverage_report, triples, data_files, shape_files, engine="fast")
+        results = [ValidationResult(**vars(r))
+                   for r in validate_store(store, shapes_graph, raw_literals, meanwhile=check_text)]
+    else:
+        check_text()
+    return _report(results, checked["evidence"], checked.get("coverage"), triples, data_files, shape_files,
+                   engine="fast")
 
 
 def coverage_report(
