@@ -7,7 +7,9 @@ pySHACL finds, the focus nodes it computes, its per-constraint rules for value n
 and conformance, with SHACL-AF on, no inference and warnings allowed as in
 :func:`cstrdf.validate.run_shacl` — over a pyoxigraph store: triple lookups go through
 per-predicate indexes built once, SHACL-SPARQL targets and constraints run on pyoxigraph's
-SPARQL engine, nested value shapes are evaluated once per node.
+SPARQL engine (once for all focus nodes where the query allows it, FILTER EXISTS as a join:
+:func:`exists_join`), nested value shapes are cached per node (a bounded cache). From 200,000
+triples on, the shapes are shared between two processes (:mod:`cstrdf.shaclworkers`).
 
 It reproduces pySHACL's rdflib semantics where they matter: literal values, ill-typed literals
 and rdflib's normalized lexical forms (``"01"^^xsd:integer`` is ``"1"`` in rdflib). Anything it
