@@ -257,6 +257,9 @@ COMMANDS: list[Command] = [
         exit_codes=(
             (ExitCode.OK, "conforms: no SHACL violation, no evidence problem, coverage 100 %"),
             (ExitCode.NOT_CONFORMING, "does not conform"),
+            (ExitCode.INPUT, "input error: a file cannot be read, syntax error (file:line:col: message), or the "
+                             "data would need more memory than there is, refused before reading "
+                             "($CSTRDF_MEMORY_LIMIT sets the limit: 512M, 2G)"),
         ),
         configure=_configure_validate,
         run=_run_validate,

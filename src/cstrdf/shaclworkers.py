@@ -36,14 +36,14 @@ _PIPE_BUFFER = 65536
 
 #: environment variable: the number of processes to use (1: no fork), instead of the default
 WORKERS_VARIABLE = "CSTRDF_SHACL_WORKERS"
-#: what each further process needs, per triple of the store (its own indexes; measured ~0.2 KB)
-_BYTES_PER_TRIPLE_AND_WORKER = 400
 
 
 def default_workers(triples: int) -> int:
     """How many processes to validate a store of ``triples`` triples with: one per core, up to
-    :data:`MAX_WORKERS`, from :data:`PARALLEL_FROM` triples on, as many as the available
-    memory allows; ``$CSTRDF_SHACL_WORKERS`` overrides it."""
+    :data:`MAX_WORKERS`, from :data:`PARALLEL_FROM` triples on, as many as the memory budget
+    holds (:func:`cstrdf.memory.processes_that_fit`); ``$CSTRDF_SHACL_WORKERS`` overrides it."""
+    from cstrdf import memory
+
     chosen = os.environ.get(WORKERS_VARIABLE, "").strip()
     if chosen.isdigit() and int(chosen) >= 1:
         return int(chosen) if hasattr(os, "fork") else 1
@@ -54,22 +54,8 @@ def default_workers(triples: int) -> int:
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
     workers = max(1, min(cores, MAX_WORKERS))
-    available = _available_memory()
-    if available is not None:
-        workers = max(1, min(workers, 1 + available // max(1, 2 * triples * _BYTES_PER_TRIPLE_AND_WORKER)))
-    return workers
-
-
-def _available_memory() -> int | None:
-    """MemAvailable of /proc/meminfo in bytes (None where there is none)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
+    budget = memory.budget()
+    return workers if budget is None else memory.processes_that_fit(triples, budget, workers)
 
 
 def _cost(engine: "Engine", shape: "Shape", focus: dict) -> float:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from cstrdf import resources
+from cstrdf import memory, resources
 from cstrdf.coverage import CoverageReport, coverage, read_exclusions
 from cstrdf.errors import InputError, UsageError
 from cstrdf.evidence import EvidenceReport, check_evidence
@@ -175,7 +175,9 @@ def validate(
     class hierarchies) to ``ontology/*.ttl``, ``source`` to the packaged article text and
     ``exclusions`` to ``data/coverage-exclusions.tsv`` (optional when defaulted). ``engine``
     ``fast`` gives pySHACL's results without rdflib (and runs pySHACL itself for shapes or data
-    it does not reproduce exactly); ``pyshacl`` runs the reference engine.
+    it does not reproduce exactly); ``pyshacl`` runs the reference engine. Before anything is
+    read, a validation that would need more memory than there is raises an InputError
+    (:func:`cstrdf.memory.check_validation`).
 
     >>> report = validate()  # doctest: +SKIP
     >>> report.conforms, report.coverage.percent  # doctest: +SKIP
@@ -191,6 +193,8 @@ def validate(
     if engine == "fast":
         from cstrdf.fastshacl import Unsupported
 
+        # before anything is read: a run that would not fit is refused, not killed half-way
+        memory.check_validation(data_files, ontology_files)
         try:
             return _validate_fast(data_files, shape_files, ontology_files, source, exclusions, check_coverage)
         except Unsupported as reason:
@@ -233,7 +237,9 @@ def _validate_pyshacl(data_files, shape_files, ontology_files, source, exclusion
     """The reference path: rdflib graphs and pySHACL."""
     from cstrdf.rdfio import load_graph
 
+    memory.check_validation(data_files, ontology_files, engine="pyshacl")
     data_graph = load_graph(data_files)
+    memory.check_validation(data_files, engine="pyshacl", triples=len(data_graph))
     shapes_graph = load_graph(shape_files) if shape_files else None
     ontology_graph = load_graph(ontology_files) if ontology_files else None
 
@@ -263,6 +269,7 @@ def _validate_fast(data_files, shape_files, ontology_files, source, exclusions, 
     store = pyoxigraph.Store()
     raw_literals = load_data(store, data_files)
     triples = len(store)
+    memory.check_validation(data_files, triples=triples)  # more triples than the sizes said?
     evidence_readings = store_readings(store)  # the data alone, before the ontology is mixed in
     shapes_graph = ShapesGraph.from_files(shape_files) if shape_files else None
     source_text = resources.read_source_text(source)
