@@ -45,6 +45,8 @@ from typing import Callable, Iterable, Sequence
 
 import pyoxigraph as ox
 
+from cstrdf.shaclresult import ValidationResult
+
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -85,19 +87,6 @@ class Unsupported(Exception):
 
 
 # -- results ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class FastResult:
-    """One SHACL result, in the form :class:`cstrdf.validate.ValidationResult` takes."""
-
-    severity: str
-    focus: str
-    path: str | None
-    message: str
-    component: str
-    source_shape: str
-    value: str | None = None
-
 
 def term_text(term) -> str | None:
     """A term as :func:`cstrdf.validate._term` writes an rdflib term (``_:id`` for blank nodes)."""
@@ -2007,12 +1996,12 @@ def _generic_message(report: Report) -> str:
     return f"{name} constraint not satisfied on {term_text(report.focus)}{value}"
 
 
-def result_of(report: Report, sg: ShapesGraph) -> FastResult:
+def result_of(report: Report, sg: ShapesGraph) -> ValidationResult:
     """One report as a result (terms written as text)."""
     severity = report.shape.severity
     name = severity.value.rsplit("#", 1)[-1] if isinstance(severity, ox.NamedNode) else "Violation"
     path = report.path if report.path is not None else report.shape.path
-    return FastResult(
+    return ValidationResult(
         severity=name,
         focus=term_text(report.focus) or "",
         path=path_text(sg, path),
@@ -2023,14 +2012,14 @@ def result_of(report: Report, sg: ShapesGraph) -> FastResult:
     )
 
 
-def sorted_results(results: Iterable[FastResult]) -> list[FastResult]:
+def sorted_results(results: Iterable[ValidationResult]) -> list[ValidationResult]:
     """Results in the order of :func:`cstrdf.validate._results`."""
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(results, key=lambda r: (rank.get(r.severity, 9), r.focus, r.path or "", r.component,
                                           r.message, r.value or "", r.source_shape))
 
 
-def to_results(reports: Iterable[Report], sg: ShapesGraph) -> list[FastResult]:
+def to_results(reports: Iterable[Report], sg: ShapesGraph) -> list[ValidationResult]:
     """Reports as sorted results (the order of :func:`cstrdf.validate._results`)."""
     return sorted_results(result_of(report, sg) for report in reports)
 
@@ -2197,7 +2186,7 @@ def load_data(store: ox.Store, files: Iterable[str | Path]) -> set[tuple[str, st
 
 
 def validate_store(store: ox.Store, shapes: ShapesGraph, raw_literals: Iterable[tuple[str, str]] = (),
-                   workers: int | None = None, meanwhile: Callable[[], None] | None = None) -> list[FastResult]:
+                   workers: int | None = None, meanwhile: Callable[[], None] | None = None) -> list[ValidationResult]:
     """Validate the default graph of ``store`` against ``shapes``; pySHACL's results, sorted.
 
     ``raw_literals`` are the typed literals of the data as written (:func:`raw_typed_literals`;

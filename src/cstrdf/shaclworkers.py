@@ -23,7 +23,8 @@ import struct
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cstrdf.fastshacl import Engine, FastResult, Shape
+    from cstrdf.fastshacl import Engine, Shape
+    from cstrdf.shaclresult import ValidationResult
 
 #: below this many triples a second process saves nothing measurable (at 100,000 triples the
 #: shapes take ~1.5 s, and each process builds the indexes it needs)
@@ -70,7 +71,7 @@ def _cost(engine: "Engine", shape: "Shape", focus: dict) -> float:
     return len(focus[shape]) * weight
 
 
-def run(engine: "Engine", workers: int, meanwhile: Callable[[], None] | None = None) -> list["FastResult"]:
+def run(engine: "Engine", workers: int, meanwhile: Callable[[], None] | None = None) -> list["ValidationResult"]:
     """The results of ``engine`` (unsorted), with its shapes shared among ``workers`` processes
     (this one and ``workers - 1`` forked ones); this one calls ``meanwhile`` first, if given."""
     from cstrdf.fastshacl import _sh, result_of
@@ -130,7 +131,7 @@ def run(engine: "Engine", workers: int, meanwhile: Callable[[], None] | None = N
             os.close(answer_read)
 
 
-def _serial(engine: "Engine") -> list["FastResult"]:
+def _serial(engine: "Engine") -> list["ValidationResult"]:
     from cstrdf.fastshacl import result_of
 
     return [result_of(report, engine.sg) for report in engine.run()]

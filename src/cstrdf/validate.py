@@ -16,6 +16,7 @@ from cstrdf.coverage import CoverageReport, coverage, read_exclusions
 from cstrdf.errors import InputError, UsageError
 from cstrdf.evidence import EvidenceReport, check_evidence
 from cstrdf.namespaces import SH
+from cstrdf.shaclresult import ValidationResult
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
@@ -26,19 +27,6 @@ SEVERITIES = ("Violation", "Warning", "Info")
 #: back to pySHACL for what it does not reproduce) and ``pyshacl`` (the reference)
 ENGINES = ("fast", "pyshacl")
 DEFAULT_ENGINE = "fast"
-
-
-@dataclass(frozen=True)
-class ValidationResult:
-    """One SHACL result; terms are strings (IRIs in full, blank nodes as ``_:id``)."""
-
-    severity: str  # Violation, Warning or Info
-    focus: str
-    path: str | None
-    message: str
-    component: str
-    source_shape: str
-    value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -285,8 +273,7 @@ def _validate_fast(data_files, shape_files, ontology_files, source, exclusions, 
     results: list[ValidationResult] = []
     if shapes_graph is not None and shapes_graph.triples:
         raw_literals |= mix_in_ontology(store, ontology_files)  # as pySHACL does, into the data graph
-        results = [ValidationResult(**vars(r))
-                   for r in validate_store(store, shapes_graph, raw_literals, meanwhile=check_text)]
+        results = validate_store(store, shapes_graph, raw_literals, meanwhile=check_text)
     else:
         check_text()
     return _report(results, checked["evidence"], checked.get("coverage"), triples, data_files, shape_files,
