@@ -15,7 +15,6 @@ test_serve.py::test_serve_answers_queries_refuses_updates_and_stops_cleanly).
 
 from __future__ import annotations
 
-import http.client
 import socket
 import threading
 import time
@@ -25,6 +24,7 @@ import pytest
 
 from cstrdf.errors import ExitCode
 from cstrdf.serve import ServeOptions, start
+from http_client import raw_request
 from misbehaving import Reply, scripted
 
 FOREVER = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -46,18 +46,8 @@ def address(server):
 def request(address, method: str, target: str, headers: dict[str, str] | None = None, body: bytes | None = None,
             timeout: float = 60):
     """One raw HTTP request: (status, body)."""
-    connection = http.client.HTTPConnection(*address, timeout=timeout)
-    try:
-        connection.putrequest(method, target, skip_accept_encoding=True)
-        for name, value in (headers or {}).items():
-            connection.putheader(name, value)
-        if body is not None:
-            connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body)
-        answer = connection.getresponse()
-        return answer.status, answer.read()
-    finally:
-        connection.close()
+    status, _, answer = raw_request(address, method, target, headers, body, timeout)
+    return status, answer
 
 
 def ask(address, query: str, timeout: float = 60):

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import functools
-import http.client
 import io
 import urllib.parse
 
@@ -27,6 +26,7 @@ from cstrdf.build import canonicalize_blank_nodes, serializations
 from cstrdf.errors import ExitCode, UsageError
 from cstrdf.sparql import parse_param_value
 from cstrdf.results import Literal
+from http_client import raw_request
 from test_query_params import assert_bound_as
 
 SETTINGS = settings(max_examples=50, deadline=None,
@@ -354,15 +354,9 @@ def check_body(kind: str, content_type: str, body: bytes) -> None:
 
 
 def get_with_accept(endpoint, kind: str, accept: str):
-    connection = http.client.HTTPConnection(*endpoint, timeout=30)
-    try:
-        connection.putrequest("GET", "/sparql?" + urllib.parse.urlencode({"query": QUERIES[kind]}), skip_accept_encoding=True)
-        connection.putheader("Accept", accept.encode("latin-1"))
-        connection.endheaders()
-        answer = connection.getresponse()
-        return answer.status, answer.getheader("Content-Type") or "", answer.read()
-    finally:
-        connection.close()
+    status, headers, body = raw_request(endpoint, "GET", "/sparql?" + urllib.parse.urlencode({"query": QUERIES[kind]}),
+                                        {"Accept": accept.encode("latin-1")})
+    return status, headers.get("content-type", ""), body
 
 
 @SETTINGS

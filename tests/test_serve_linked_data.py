@@ -5,7 +5,6 @@ variants, request line, headers, body, slow clients, query timeout)."""
 
 from __future__ import annotations
 
-import http.client
 import os
 import socket
 import threading
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 
 from cstrdf.serve import (ServeOptions, iri_to_path, make_front_server, negotiate, parse_accept, path_to_iri,
                           start)
+from http_client import raw_request
 
 DOCUMENTS = {
     "text/turtle": (".ttl", "text/turtle; charset=utf-8", pyoxigraph.RdfFormat.TURTLE),
@@ -46,18 +46,7 @@ def address(server):
 
 def request(address, method: str, target: str, headers: dict[str, str] | None = None, body: bytes | None = None):
     """One raw HTTP request (the target is sent exactly as given): (status, headers, body)."""
-    connection = http.client.HTTPConnection(*address, timeout=30)
-    try:
-        connection.putrequest(method, target, skip_host=False, skip_accept_encoding=True)
-        for name, value in (headers or {}).items():
-            connection.putheader(name, value)
-        if body is not None:
-            connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body)
-        answer = connection.getresponse()
-        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
-    finally:
-        connection.close()
+    return raw_request(address, method, target, headers, body)
 
 
 def get(address, target: str, accept: str | None = None):
