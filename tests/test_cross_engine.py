@@ -33,7 +33,8 @@ from cstrdf.catalogue import CatalogueQuery, catalogue, read_expectation
 from cstrdf.engines import ArqAnswer, arq_batch, federated
 from cstrdf.publication import DATASET_IRI
 from cstrdf.results import normalized_rows
-from cstrdf.sparql import PreparedQuery, _parse_remote, prepare
+from cstrdf.endpoint import _parse_remote
+from cstrdf.sparql import PreparedQuery, prepare
 
 ENDPOINT_ENGINES = ("oxigraph", "virtuoso")
 
@@ -159,7 +160,7 @@ ASK_FALSE = 'ASK { ?s ?p "no literal in the publication says this" }'
 
 
 def test_virtuoso_answers_ask_as_a_result_set(stores):
-    # the quirk itself (sparql._virtuoso_ask reads it): when this fails, Virtuoso answers ASK
+    # the quirk itself (endpoint._virtuoso_ask reads it): when this fails, Virtuoso answers ASK
     # the standard way and the special case can go
     answer = raw_json(stores["virtuoso"], ASK_TRUE)
     assert "boolean" not in answer

@@ -102,7 +102,7 @@ def local_runner(engine: str) -> Callable[[PreparedQuery], QueryResult]:
 
 
 def endpoint_runner(url: str, graph: str | None) -> Callable[[PreparedQuery], QueryResult]:
-    from cstrdf.sparql import query_endpoint
+    from cstrdf.endpoint import query_endpoint
 
     return lambda prepared: query_endpoint(url, prepared, default_graph=graph)
 

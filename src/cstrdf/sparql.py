@@ -530,16 +530,10 @@ def _from_rdflib(term) -> Term | None:
 
 # -- remote endpoints: cstrdf.endpoint ------------------------------------------------------
 
-#: names that moved to :mod:`cstrdf.endpoint` (the HTTP code a local query never needs, yet
-#: would compile and import on every run), still importable from here
-_ENDPOINT_NAMES = frozenset({
-    "query_endpoint", "_retry_after", "_html_summary", "_first_line", "_with_row_limit_warning",
-    "_wrapper_response", "_safe_read", "_virtuoso_ask", "_parse_remote",
-})
-
-
 def __getattr__(name: str):
-    if name in _ENDPOINT_NAMES:
+    # query_endpoint lives in cstrdf.endpoint (HTTP code a local query never needs, yet would
+    # compile and import on every run); it stays importable from here, where users look for it
+    if name == "query_endpoint":
         from cstrdf import endpoint
 
         return getattr(endpoint, name)

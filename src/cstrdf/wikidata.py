@@ -361,7 +361,7 @@ def remote_request(endpoint: str, text: str, kind: str, *, timeout: float = 60.0
     from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
     from SPARQLWrapper import SPARQLExceptions
 
-    from cstrdf.sparql import _first_line, _retry_after, _safe_read
+    from cstrdf.endpoint import _first_line, _retry_after, _safe_read
 
     wrapper = SPARQLWrapper(endpoint, agent=USER_AGENT)
     wrapper.setQuery(text)
