@@ -15,7 +15,8 @@ import time
 from cstrdf.errors import RemoteError, UsageError
 from cstrdf.lazyregex import LazyPattern
 from cstrdf.results import QueryResult
-from cstrdf.sparql import DEFAULT_ENDPOINT_TIMEOUT, PASSWORD_ENV, PreparedQuery, _from_oxigraph
+from cstrdf.http import PASSWORD_ENV
+from cstrdf.sparql import DEFAULT_ENDPOINT_TIMEOUT, PreparedQuery, _from_oxigraph
 
 
 def _retry_after(headers, attempt: int, backoff: float) -> float:

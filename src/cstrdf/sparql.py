@@ -46,8 +46,6 @@ if TYPE_CHECKING:  # pragma: no cover
 ENGINES = ("oxigraph", "rdflib")
 DEFAULT_ENGINE = "oxigraph"
 
-#: the environment variable that holds the password for ``user=``
-PASSWORD_ENV = "CSTRDF_PASSWORD"
 #: seconds to wait for an endpoint's answer when no timeout is given (local queries: no limit)
 DEFAULT_ENDPOINT_TIMEOUT = 30.0
 
