@@ -73,7 +73,7 @@ def literals(draw):
     if kind == "lang":
         return rdflib.Literal(draw(TEXT), lang=draw(st.sampled_from(["en", "ru", "de", "hy", "zh-hans", "sr-latn"])))
     if kind == "integer":
-        number = draw(st.one_of(st.integers(-10**30, 10**30), st.sampled_from([0, 1, -1, 10**21, -10**21])))
+        number = draw(st.one_of(st.integers(-10**30, 10**30), st.sampled_from([0, 1, -1, 10**20, -10**20, 10**21, -10**21])))
         lexical = draw(st.sampled_from([str(number), f"{number:+d}", f"{number:03d}"]))
         return rdflib.Literal(lexical, datatype=rdflib.URIRef(XSD + "integer"), normalize=False)
     if kind == "decimal":
@@ -242,6 +242,18 @@ def test_accepted_graphs_round_trip_through_every_dump(graph, tmp_path):
     for name, (_, _, text) in dumps.items():
         for reader, triples in read_back(text, name).items():
             assert triples == expected, f"{name} read by {reader} differs: {sorted(triples ^ expected)[:4]}"
+
+
+@pytest.mark.parametrize("number", [10**20 - 1, 10**20, 130296901392084107254, -10**20, 10**21])
+def test_large_integers_come_back_as_integers_from_the_json_ld_dump(number):
+    """Found by the round trip above: pyoxigraph reads an integral JSON number of 10^20 or more
+    as an xsd:double (JSON-LD's bound is 10^21), so such integers are written as typed values."""
+    graph = rdflib.Graph()
+    graph.add((rdflib.URIRef("https://w3id.org/cstrdf/id/a"), rdflib.URIRef("http://example.org/n"),
+               rdflib.Literal(str(number), datatype=rdflib.XSD.integer)))
+    text = serializations(graph, [(GRAPH, graph)], PREFIXES)["jsonld"][2]
+    for reader, triples in read_back(text, "jsonld").items():
+        assert triples == terms(graph), f"{reader}: {sorted(triples)}"
 
 
 @pytest.mark.parametrize("character", ["\x01", "\x1b", "\x0c", "\uffff"])

@@ -152,8 +152,9 @@ def _guard_natives(graph: "rdflib.Graph") -> "rdflib.Graph":
     guarded datatype IRI (so it writes ``{"@value": …, "@type": …}``).
 
     JSON-LD 1.1 §8.6 (toRdf) reads a JSON number as xsd:integer only when it is integral and
-    below 10^21, otherwise as an xsd:double in canonical form; rdflib writes the Python value,
-    so "007", 10^21 and "1e3"^^xsd:double would come back as different terms. And rdflib 7.6
+    below 10^21 (pyoxigraph 0.5: below 10^20), otherwise as an xsd:double in canonical form;
+    rdflib writes the Python value, so "007", 10^21 and "1e3"^^xsd:double would come back as
+    different terms. And rdflib 7.6
     keeps a second value of a property only if the first is truthy (``if value:`` in
     ``add_to_node``), so a first value 0, false or "" would be overwritten and lost.
     """
@@ -168,7 +169,8 @@ def _guard_natives(graph: "rdflib.Graph") -> "rdflib.Graph":
         datatype = str(literal.datatype)
         if datatype == _XSD + "integer":
             canonical = lexical.lstrip("-").isdigit() and lexical == str(int(lexical))
-            return None if canonical and 0 < abs(int(lexical)) < 10**21 else datatype
+            # the spec's bound is 10^21; pyoxigraph 0.5 reads 10^20 and more as xsd:double
+            return None if canonical and 0 < abs(int(lexical)) < 10**20 else datatype
         if datatype in (_XSD + "boolean", _XSD + "double"):
             return datatype
         if datatype == _XSD + "string" and lexical == "":
